@@ -1,0 +1,55 @@
+# Jiangzhou government services assistant — the dev loop. `make help` lists the targets.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONPATH := $(CURDIR)
+
+.DEFAULT_GOAL := help
+.PHONY: help install system-deps kb train run test test-fast validate shell eval bench lint clean lock
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS=":.*?## "} {printf "  make %-12s %s\n", $$1, $$2}'
+
+install: ## create the Python 3.10 environment (.venv) if missing
+	@bash scripts/setup.sh
+
+system-deps: ## install Debian packages the browser tests need (Chromium, CJK fonts), if missing
+	@bash scripts/system_deps.sh
+
+kb: install ## build the knowledge base from knowledge_base/content (skipped when unchanged)
+	@$(PY) -m knowledge_base build
+
+train: install ## train the Rasa model if config, domain, data or KB names changed
+	@$(PY) scripts/train.py
+
+run: install kb ## everything: KB, model, Rasa (5005), actions (5055), web page (8080)
+	@bash scripts/run.sh
+
+test: install system-deps ## the whole test suite (validate, unit, end-to-end, browser)
+	@bash scripts/test.sh
+
+test-fast: install ## unit tests only (no servers, no training)
+	@$(PY) -m pytest -q -m "not e2e and not browser"
+
+validate: install ## rasa data validate + knowledge-base validate
+	@$(PY) scripts/generate_nlu.py >/dev/null
+	@$(PY) -m rasa data validate --fail-on-warnings --domain bot/domain --data data/nlu data/rules data/stories --config config.yml
+	@$(PY) -m knowledge_base validate
+
+shell: install kb ## chat with the bot in the terminal (starts the action server)
+	@bash scripts/run.sh --shell
+
+eval: install kb ## search and NLU/dialogue evaluation on the dev sets
+	@bash scripts/eval.sh
+
+bench: install kb ## speed and memory figures
+	@$(PY) -m bench
+
+lint: install ## ruff
+	@$(PY) -m ruff check .
+
+lock: ## re-resolve requirements.in into requirements.lock (needs the registries)
+	@bash scripts/lock.sh
+
+clean: ## remove models, generated data and local databases
+	rm -rf models var data/nlu/generated .pytest_cache results

@@ -1,0 +1,75 @@
+"""Shared pieces of the actions: knowledge-base access, the citizen's language, the clock."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime
+from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, Tracker
+
+from knowledge_base.access import KnowledgeBaseAccess
+
+_kb: Optional[KnowledgeBaseAccess] = None
+
+
+def knowledge_base() -> KnowledgeBaseAccess:
+    """The process-wide knowledge-base access (created on first use)."""
+    global _kb
+    if _kb is None:
+        _kb = KnowledgeBaseAccess.from_settings()
+    return _kb
+
+
+def use_knowledge_base(kb: Optional[KnowledgeBaseAccess]) -> None:
+    """Points the actions at another knowledge base (tests)."""
+    global _kb
+    _kb = kb
+
+
+def language(tracker: Tracker) -> str:
+    """The citizen's language: 'zh' or 'en' (the slot follows the latest message)."""
+    return "en" if tracker.get_slot("language") == "en" else "zh"
+
+
+def now() -> datetime:
+    """The current time in the service's time zone (patched in tests)."""
+    from bot.settings import Settings
+
+    return datetime.now(ZoneInfo(Settings.from_env().timezone))
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_entity(tracker: Tracker, name: str) -> Any:
+    for entity in (tracker.latest_message or {}).get("entities", []) or []:
+        if entity.get("entity") == name:
+            return entity.get("value")
+    return None
+
+
+class KnowledgeBaseAction(Action, ABC):
+    """Base of actions that read the knowledge base (abstract: not registered itself)."""
+
+    @abstractmethod
+    def name(self) -> str:
+        ...
+
+    @property
+    def kb(self) -> KnowledgeBaseAccess:
+        return knowledge_base()
+
+    def service_buttons(self, service_ids: List[str], lang: str) -> List[Dict[str, str]]:
+        """One button a service, titled with its name; the payload picks that service."""
+        from knowledge_base import repository
+
+        buttons = []
+        with self.kb.session() as session:
+            for sid in service_ids:
+                service = repository.get_service(session, sid)
+                if service is not None:
+                    buttons.append({"title": service.name.get(lang),
+                                    "payload": f'/inform_service{{"service":"{sid}"}}'})
+        return buttons

@@ -1,0 +1,50 @@
+"""Feedback: 👍/👎 on an answer, and what was missing after a 👎."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import language, latest_entity, latest_text
+from actions.desk import channel_of, desk_session
+
+
+def _store(tracker: Tracker, rating, comment=None) -> None:
+    from service_desk.store import record_feedback
+
+    with desk_session() as session:
+        record_feedback(session, sender_id=tracker.sender_id, channel=channel_of(tracker),
+                        language=language(tracker), service=tracker.get_slot("service"),
+                        aspect=tracker.get_slot("aspect"), rating=rating, comment=comment)
+
+
+class ActionStoreRating(Action):
+    """Stores a 👍/👎 rating; a 👎 asks what was missing."""
+
+    def name(self) -> Text:
+        return "action_store_rating"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        rating = latest_entity(tracker, "rating") or tracker.get_slot("rating")
+        if rating not in ("up", "down"):
+            dispatcher.utter_message(response="reply_default")
+            return []
+        _store(tracker, rating)
+        dispatcher.utter_message(response="reply_rating_thanks" if rating == "up" else "reply_ask_what_missing")
+        return [SlotSet("rating", rating)]
+
+
+class ActionStoreFeedback(Action):
+    """Stores what the citizen says about an answer (e.g. after a 👎)."""
+
+    def name(self) -> Text:
+        return "action_store_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        _store(tracker, tracker.get_slot("rating"), comment=latest_text(tracker))
+        dispatcher.utter_message(response="reply_feedback_thanks")
+        return [SlotSet("rating", None)]

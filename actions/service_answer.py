@@ -1,0 +1,121 @@
+"""Answers a question about a service and aspect from the knowledge base."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import formatting
+from actions.common import KnowledgeBaseAction, language, latest_entity, latest_text
+from actions.offices import office_messages
+
+ASPECT_INTENTS = {f"ask_{a}": a for a in ("overview", "how", "materials", "where", "who", "fee",
+                                          "duration", "hours", "online", "eligibility")}
+FAQ_MIN_SCORE = 0.75
+CLARIFY_MIN_SCORE = 0.3
+MAX_CHOICES = 4
+
+
+class ActionAnswerService(KnowledgeBaseAction):
+    """Short answer first, then the source, the verified date and buttons for details."""
+
+    def name(self) -> Text:
+        return "action_answer_service"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        lang = language(tracker)
+        text = latest_text(tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        aspect = ASPECT_INTENTS.get(intent) or tracker.get_slot("aspect") or "overview"
+        service_id = latest_entity(tracker, "service") or tracker.get_slot("service")
+
+        if intent in ASPECT_INTENTS and not text.startswith("/"):
+            faq = self._strong_faq(text, lang)
+            if faq is not None:
+                return self._answer_faq(dispatcher, faq, lang)
+
+        if not service_id:
+            return self._resolve_unknown_service(dispatcher, text, lang)
+
+        with self.kb.session() as session:
+            from knowledge_base import repository
+
+            service = repository.get_service(session, service_id)
+            if service is None:
+                dispatcher.utter_message(response="reply_ask_service")
+                return [SlotSet("service", None)]
+            events = self._answer(dispatcher, session, service, aspect, lang, tracker)
+        self._footer(dispatcher, service, lang)
+        return [SlotSet("service", service.id), SlotSet("aspect", aspect), SlotSet("failed_turns", 0.0),
+                *events]
+
+    def _strong_faq(self, text: str, lang: str):
+        hits = self.kb.search(text, lang=lang, limit=3)
+        if hits and hits[0].kind == "faq" and hits[0].score >= FAQ_MIN_SCORE:
+            from knowledge_base import repository
+
+            with self.kb.session() as session:
+                return repository.get_faq(session, hits[0].id)
+        return None
+
+    def _answer_faq(self, dispatcher: CollectingDispatcher, faq, lang: str) -> List[EventType]:
+        dispatcher.utter_message(response="reply_faq_answer", text_value=faq.answer.get(lang))
+        events: List[EventType] = [SlotSet("failed_turns", 0.0)]
+        if faq.service_id:
+            from knowledge_base import repository
+
+            with self.kb.session() as session:
+                service = repository.get_service(session, faq.service_id)
+            if service is not None:
+                self._footer(dispatcher, service, lang)
+                events.append(SlotSet("service", service.id))
+        return events
+
+    def _resolve_unknown_service(self, dispatcher: CollectingDispatcher, text: str,
+                                 lang: str) -> List[EventType]:
+        ranked = [(sid, s) for sid, s in self.kb.rank_services(text, lang=lang) if s >= CLARIFY_MIN_SCORE]
+        if len(ranked) >= 2:
+            dispatcher.utter_message(response="reply_clarify_service",
+                                     buttons=self.service_buttons([sid for sid, _ in ranked[:MAX_CHOICES]], lang))
+            return []
+        dispatcher.utter_message(response="reply_ask_service")
+        return []
+
+    def _answer(self, dispatcher: CollectingDispatcher, session, service, aspect: str, lang: str,
+                tracker: Tracker) -> List[EventType]:
+        name = service.name.get(lang)
+        if aspect in ("where", "hours"):
+            return office_messages(dispatcher, session, service, aspect, lang, tracker.get_slot("district"))
+        if aspect == "who":
+            self._who(dispatcher, session, service, lang)
+        elif aspect == "online":
+            response = "reply_service_online" if service.online.url else "reply_service_offline"
+            dispatcher.utter_message(response=response, name=name, text_value=service.online.text.get(lang),
+                                     url=service.online.url or "")
+        elif aspect in ("how", "materials"):
+            items = service.steps if aspect == "how" else service.materials
+            dispatcher.utter_message(response=f"reply_service_{aspect}", name=name,
+                                     items=formatting.numbered(items.get(lang), lang))
+        else:
+            field = {"overview": service.summary, "fee": service.fee, "duration": service.processing_time,
+                     "eligibility": service.eligibility}[aspect]
+            dispatcher.utter_message(response=f"reply_service_{aspect}", name=name, text_value=field.get(lang))
+        return []
+
+    def _who(self, dispatcher: CollectingDispatcher, session, service, lang: str) -> None:
+        from knowledge_base import repository
+
+        dept = repository.get_department(session, service.department_id)
+        values = dict(name=service.name.get(lang), department=dept.name.get(lang), phone=dept.phone,
+                      website=dept.website)
+        if dept.hotline:
+            dispatcher.utter_message(response="reply_service_who", hotline=dept.hotline, **values)
+        else:
+            dispatcher.utter_message(response="reply_service_who_no_hotline", **values)
+
+    def _footer(self, dispatcher: CollectingDispatcher, service, lang: str) -> None:
+        dispatcher.utter_message(response="reply_service_footer", source_url=service.source_url,
+                                 verified=formatting.long_date(service.last_verified, lang))

@@ -1,0 +1,1 @@
+"""Rasa-side code: settings, custom NLU graph components and the domain files."""

@@ -1,0 +1,1 @@
+"""Custom Rasa graph components: language detection, bilingual tokenizer, service resolver."""

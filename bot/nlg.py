@@ -1,0 +1,54 @@
+"""Response generation that honours the citizen's script: Traditional input gets Traditional text.
+
+Configured in endpoints.yml as ``nlg: {type: bot.nlg.BilingualNLG}``. Responses (the domain's and
+those in bot/responses/ that actions send) are chosen by the ``language`` slot through conditional
+variants; this class adds the action responses and converts the chosen Chinese text (and button
+titles) to Traditional characters when the ``script`` slot says so.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+import yaml
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from knowledge_base.text import to_traditional
+
+ACTION_RESPONSES = Path(__file__).with_name("responses")
+
+
+def action_responses(folder: Path = ACTION_RESPONSES) -> Dict[Text, List[Dict[Text, Any]]]:
+    """Responses that only custom actions send (kept out of the domain so that
+    ``rasa data validate`` does not flag them as unused by stories)."""
+    responses: Dict[Text, List[Dict[Text, Any]]] = {}
+    for path in sorted(folder.glob("*.yml")):
+        responses.update((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses", {}))
+    return responses
+
+
+class BilingualNLG(TemplatedNaturalLanguageGenerator):
+    """Domain responses, converted to Traditional Chinese for Traditional-script users."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain=None) -> None:
+        super().__init__({**action_responses(), **(domain.responses if domain else {})})
+
+    async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
+                       **kwargs: Any) -> Optional[Dict[Text, Any]]:
+        response = await super().generate(utter_action, tracker, output_channel, **kwargs)
+        if response and tracker.get_slot("language") == "zh" and tracker.get_slot("script") == "traditional":
+            response = convert_response(response)
+        return response
+
+
+def convert_response(response: Dict[Text, Any]) -> Dict[Text, Any]:
+    """Traditional-Chinese copy of a generated response (text and button titles)."""
+    converted = dict(response)
+    if converted.get("text"):
+        converted["text"] = to_traditional(converted["text"])
+    if converted.get("buttons"):
+        converted["buttons"] = [{**b, "title": to_traditional(b.get("title", ""))} for b in converted["buttons"]]
+    return converted

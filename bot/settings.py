@@ -1,0 +1,48 @@
+"""One typed settings object, read from the environment (never at import time)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    return Path(os.environ.get("GOVASSIST_DATA_DIR", REPO_ROOT / "var"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about the assistant; secrets only ever come from here."""
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    database_url: str = ""
+    timezone: str = "Asia/Shanghai"
+    rasa_url: str = "http://localhost:5005"
+    action_server_url: str = "http://localhost:5055/webhook"
+    rasa_token: str = ""
+    web_port: int = 8080
+    content_dir: Path = REPO_ROOT / "knowledge_base" / "content"
+    telegram_token: str = ""
+    telegram_secret: str = ""
+    http_timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """Build settings from ``env`` (default ``os.environ``)."""
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("GOVASSIST_DATA_DIR", REPO_ROOT / "var"))
+        return cls(
+            data_dir=data_dir,
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'knowledge_base.db'}",
+            timezone=env.get("GOVASSIST_TIMEZONE", "Asia/Shanghai"),
+            rasa_url=env.get("RASA_URL", "http://localhost:5005"),
+            action_server_url=env.get("ACTION_SERVER_URL", "http://localhost:5055/webhook"),
+            rasa_token=env.get("RASA_TOKEN", ""),
+            web_port=int(env.get("WEB_PORT", "8080")),
+            content_dir=Path(env.get("KB_CONTENT_DIR", REPO_ROOT / "knowledge_base" / "content")),
+            telegram_token=env.get("TELEGRAM_TOKEN", ""),
+            telegram_secret=env.get("TELEGRAM_SECRET", ""),
+            http_timeout=float(env.get("HTTP_TIMEOUT", "10")),
+        )

@@ -1,0 +1,1 @@
+"""Channel adapters: the web chat widget and Telegram, as Rasa custom input channels."""

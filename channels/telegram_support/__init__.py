@@ -1,0 +1,1 @@
+"""Pure helpers of the Telegram channel (``channels.telegram``): text limits, bounded state."""

@@ -1,0 +1,208 @@
+"""The web chat widget's input channel: like Rasa's REST channel, but it keeps message metadata.
+
+Registered in credentials.yml as ``channels.web.channel.WebChatInput:``. Endpoints (under
+``/webhooks/webchat/``):
+
+``POST webhook``
+    Body ``{"sender": str, "message": str, "metadata": {"language": "zh"|"en", ...}}``. Returns the
+    bot's messages as a JSON list, exactly like ``/webhooks/rest/webhook``. While the conversation
+    is paused (handed over to staff) the list ends with one status element
+    ``{"recipient_id": ..., "custom": {"handoff": {"paused": true}}}`` that the widget turns into
+    its "passed to staff" banner. Bad requests get a 4xx JSON error ``{"error": code, "detail":
+    {"zh": ..., "en": ...}}``; messages longer than ``MAX_MESSAGE_CHARS`` get 413.
+``GET /`` (optionally ``?sender=ID``)
+    Health check the widget polls while reconnecting: ``{"status": "ok"}``, plus ``"paused"``
+    (bool) for the given sender.
+
+The language switch of the widget arrives as ``metadata.language``; the LanguageDetector
+component reads it from the message metadata. Button payloads (``/ask_fee``) skip the NLU
+pipeline's entities, so for those the channel adds the chosen language as an entity
+(``/ask_fee{"language":"en"}``), which fills the ``language`` slot the same way.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from asyncio import CancelledError
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+MAX_BODY_BYTES = 64 * 1024
+MAX_METADATA_BYTES = 4 * 1024
+LANGUAGES = ("zh", "en")
+SENDER_RE = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+# Rasa's own pattern for "/intent@confidence{entities}" messages.
+PAYLOAD_RE = re.compile(r"^/(?P<intent>[^{@\s]+)(?P<confidence>@[0-9.]+)?(?P<entities>\{.*\})?$", re.DOTALL)
+
+ERRORS: dict[str, dict[str, str]] = {
+    "invalid_json": {"zh": "请求格式不正确。", "en": "The request is not valid JSON."},
+    "body_too_large": {"zh": "请求太大。", "en": "The request is too large."},
+    "invalid_sender": {"zh": "会话标识无效。", "en": "The sender id is missing or invalid."},
+    "invalid_message": {"zh": "消息必须是文字。", "en": "The message must be text."},
+    "empty_message": {"zh": "消息不能为空。", "en": "The message is empty."},
+    "message_too_long": {
+        "zh": f"消息太长了，请控制在 {MAX_MESSAGE_CHARS} 个字以内。",
+        "en": f"The message is too long; please keep it under {MAX_MESSAGE_CHARS} characters.",
+    },
+    "invalid_metadata": {"zh": "附加信息格式不正确。", "en": "The metadata must be a small JSON object."},
+    "processing_failed": {"zh": "抱歉，处理您的消息时出错了，请稍后再试。",
+                          "en": "Sorry, something went wrong with your message. Please try again."},
+}
+
+
+class RequestError(Exception):
+    def __init__(self, code: str, status: int = 400) -> None:
+        super().__init__(code)
+        self.code = code
+        self.status = status
+
+
+def error_response(code: str, status: int, **extra: Any) -> HTTPResponse:
+    return response.json({"error": code, "detail": ERRORS[code], **extra}, status=status)
+
+
+def clean_text(text: str) -> str:
+    """The message as safe Unicode: lone surrogates replaced, control characters dropped."""
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+
+
+def clean_metadata(raw: Any) -> dict[str, Any]:
+    """The client's metadata: a small JSON object; ``language`` kept only if zh|en."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise RequestError("invalid_metadata")
+    if len(json.dumps(raw, ensure_ascii=False).encode("utf-8", "replace")) > MAX_METADATA_BYTES:
+        raise RequestError("invalid_metadata")
+    metadata = dict(raw)
+    if metadata.get("language") not in LANGUAGES:
+        metadata.pop("language", None)
+    return metadata
+
+
+def with_language(text: str, language: str | None) -> str:
+    """Adds the chosen language as an entity to a ``/intent{...}`` payload (if it has none)."""
+    if language not in LANGUAGES:
+        return text
+    match = PAYLOAD_RE.match(text)
+    if not match:
+        return text
+    entities: dict[str, Any] = {}
+    if match.group("entities"):
+        try:
+            entities = json.loads(match.group("entities"))
+        except ValueError:
+            return text
+        if not isinstance(entities, dict):
+            return text
+    if "language" in entities:
+        return text
+    entities["language"] = language
+    return (f"/{match.group('intent')}{match.group('confidence') or ''}"
+            f"{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}")
+
+
+def parse_request(body: bytes) -> dict[str, Any]:
+    """Validated ``{"sender", "message", "metadata"}`` from the request body."""
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestError("body_too_large", 413)
+    try:
+        data = json.loads(body.decode("utf-8", "replace"))
+    except ValueError:
+        raise RequestError("invalid_json")
+    if not isinstance(data, dict):
+        raise RequestError("invalid_json")
+    sender = data.get("sender")
+    if not isinstance(sender, str) or not SENDER_RE.match(sender):
+        raise RequestError("invalid_sender")
+    message = data.get("message")
+    if not isinstance(message, str):
+        raise RequestError("invalid_message")
+    message = clean_text(message)
+    if not message:
+        raise RequestError("empty_message")
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise RequestError("message_too_long", 413)
+    metadata = clean_metadata(data.get("metadata"))
+    return {"sender": sender, "message": message, "metadata": metadata}
+
+
+async def is_paused(request: Request, sender: str) -> bool:
+    """Whether the conversation is paused (handed over to staff), from the tracker store."""
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or agent.tracker_store is None:
+        return False
+    try:
+        tracker = await agent.tracker_store.retrieve(sender)
+    except Exception:  # a status flag must never break the reply
+        logger.exception("webchat: could not read the tracker of %s", sender)
+        return False
+    return bool(tracker and tracker.is_paused())
+
+
+class WebChatInput(InputChannel):
+    """``POST /webhooks/webchat/webhook`` for the web widget; metadata reaches the bot."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webchat = Blueprint(f"webchat_{type(self).__name__}", __name__)
+
+        @webchat.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            body: dict[str, Any] = {"status": "ok"}
+            sender = request.args.get("sender")
+            if sender is not None:
+                if not SENDER_RE.match(sender):
+                    return error_response("invalid_sender", 400)
+                body["paused"] = await is_paused(request, sender)
+            return response.json(body)
+
+        @webchat.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                data = parse_request(request.body or b"")
+            except RequestError as e:
+                extra = {"max_chars": MAX_MESSAGE_CHARS} if e.code == "message_too_long" else {}
+                return error_response(e.code, e.status, **extra)
+            sender, metadata = data["sender"], data["metadata"]
+            text = with_language(data["message"], metadata.get("language"))
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
+                                                 metadata=metadata))
+            except CancelledError:
+                logger.error("webchat: message from %s timed out", sender)
+                return error_response("processing_failed", 503)
+            except Exception:
+                logger.exception("webchat: could not handle a message from %s", sender)
+                return error_response("processing_failed", 500)
+            messages: list[dict[str, Any]] = list(collector.messages)
+            if await is_paused(request, sender):
+                messages.append({"recipient_id": sender, "custom": {"handoff": {"paused": True}}})
+            return response.json(messages)
+
+        return webchat
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        try:
+            return parse_request(request.body or b"")["metadata"]
+        except RequestError:
+            return None

@@ -1,0 +1,88 @@
+"""One entry point to the live knowledge base for the Rasa server and the action server.
+
+Holds an engine and session factory (created on first use, never at import), the search
+index (rebuilt when the content version changes) and small lookups such as district names.
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+from sqlalchemy.orm import Session
+
+from knowledge_base import db, repository
+
+
+class KnowledgeBaseAccess:
+    """Read access to the knowledge base: sessions, search, district lookup."""
+
+    def __init__(self, url: Optional[str] = None) -> None:
+        self._engine = db.get_engine(url)
+        self._sessions = db.make_sessionmaker(self._engine)
+        self._district_version: Optional[int] = None
+        self._district_patterns: list[tuple[re.Pattern, str]] = []
+
+    @classmethod
+    def from_settings(cls) -> "KnowledgeBaseAccess":
+        from bot.settings import Settings
+
+        return cls(Settings.from_env().database_url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def searcher(self):
+        from knowledge_base.search import get_searcher
+
+        return get_searcher(self._sessions)
+
+    def search(self, text: str, lang: Optional[str] = None, limit: int = 5):
+        """Ranked service and FAQ hits for ``text``."""
+        return self.searcher().search(text, lang=lang, limit=limit)
+
+    def rank_services(self, text: str, lang: Optional[str] = None, limit: int = 5) -> list[tuple[str, float]]:
+        """Best score per service (FAQ hits count for their service), highest first."""
+        best: dict[str, float] = {}
+        for hit in self.search(text, lang=lang, limit=limit * 3):
+            if hit.service_id and hit.score > best.get(hit.service_id, 0.0):
+                best[hit.service_id] = hit.score
+        return sorted(best.items(), key=lambda kv: -kv[1])[:limit]
+
+    def find_district(self, text: str) -> Optional[str]:
+        """The id of a district named in ``text`` (Chinese, Traditional or English), if any."""
+        from knowledge_base.text import normalize
+
+        self._refresh_districts()
+        norm = normalize(text)
+        for pattern, district_id in self._district_patterns:
+            if pattern.search(norm):
+                return district_id
+        return None
+
+    def _refresh_districts(self) -> None:
+        from knowledge_base.text import normalize
+
+        with self.session() as session:
+            version = repository.content_version(session)
+            if version == self._district_version:
+                return
+            districts = repository.list_districts(session)
+        patterns = []
+        for d in districts:
+            zh = normalize(d.name.zh)
+            names = {zh, zh[:-1] if zh.endswith("区") and len(zh) >= 3 else zh}
+            en_full = normalize(d.name.en)
+            en_short = re.sub(r"\b(district|new area|zone)\b", "", en_full).split("(")[0].strip()
+            for name in names:
+                patterns.append((re.compile(re.escape(name)), d.id))
+            for name in {en_full, en_short} - {""}:
+                patterns.append((re.compile(r"\b" + re.escape(name) + r"\b"), d.id))
+        patterns.sort(key=lambda p: -len(p[0].pattern))
+        self._district_patterns = patterns
+        self._district_version = version

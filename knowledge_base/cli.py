@@ -1,0 +1,357 @@
+"""Staff command line: ``python -m knowledge_base <command>`` (see ``--help``)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from . import backup, db, loader, repository, revisions
+
+ENTITY_CHOICES = ("service", "faq", "office", "department", "district", "calendar_day", "setting")
+
+
+def _default_user() -> str:
+    try:
+        return os.environ.get("KB_USER") or getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no login name (containers)
+        return "cli"
+
+
+def _err(*lines: object) -> None:
+    for line in lines:
+        print(line, file=sys.stderr)
+
+
+def _print_issues(issues: list[loader.Issue]) -> int:
+    """Print issues as ``FILE: RECORD: FIELD: message``; returns the number of errors."""
+    errors = [i for i in issues if i.is_error]
+    _err(*errors, *(i for i in issues if not i.is_error))
+    if errors:
+        _err(f"{len(errors)} error(s), {len(issues) - len(errors)} warning(s)")
+    return len(errors)
+
+
+@contextmanager
+def _session(args: argparse.Namespace) -> Iterator:
+    engine = db.make_engine(args.database_url or None)
+    try:
+        db.init_db(engine)
+        with db.session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+class _Abort(Exception):
+    """Roll back the transaction and exit 1 (messages already printed)."""
+
+
+# --------------------------------------------------------------------------- YAML export layout
+
+
+def _yaml_ready(records: list[dict]) -> list[dict]:
+    """Dates as ``date`` objects so YAML writes them unquoted."""
+    out = []
+    for rec in records:
+        rec = dict(rec)
+        for key in ("date", "last_verified"):
+            if isinstance(rec.get(key), str):
+                rec[key] = date.fromisoformat(rec[key])
+        out.append(rec)
+    return out
+
+
+def _dump(data: dict) -> str:
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available
+    return yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100_000)
+
+
+def yaml_documents(export: dict) -> dict[str, dict]:
+    """The content-directory layout of an export: relative file name → document."""
+    cal = export["calendar"]
+    calendar_doc = {k: cal[k] for k in ("timezone",) if k in cal}
+    calendar_doc["public_holidays"] = _yaml_ready(cal["public_holidays"])
+    calendar_doc["makeup_workdays"] = _yaml_ready(cal["makeup_workdays"])
+    docs = {
+        "calendar.yml": calendar_doc,
+        "departments.yml": {"departments": export["departments"]},
+        "offices.yml": {"districts": export["districts"], "offices": export["offices"]},
+    }
+    category = {s["id"]: s["category"] for s in export["services"]}
+    services: dict[str, list] = defaultdict(list)
+    faqs: dict[str, list] = defaultdict(list)
+    for svc in export["services"]:
+        services[svc["category"]].append(svc)
+    for faq in export["faqs"]:
+        faqs[category.get(faq.get("service"), "general")].append(faq)
+    for area, items in sorted(services.items()):
+        docs[f"services/{area}.yml"] = {"services": _yaml_ready(items)}
+    for area, items in sorted(faqs.items()):
+        docs[f"faqs/{area}.yml"] = {"faqs": items}
+    return docs
+
+
+def yaml_single(export: dict) -> str:
+    """An export as one YAML document with the content files' top-level keys."""
+    merged: dict = {}
+    for doc in yaml_documents(export).values():
+        for key, value in doc.items():
+            merged[key] = merged.get(key, []) + value if isinstance(value, list) else value
+    return _dump(merged)
+
+
+def write_yaml(export: dict, path: Path) -> list[Path]:
+    """Write an export as one YAML file (``*.yml``) or as a content directory; returns the files."""
+    if path.suffix in (".yml", ".yaml"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml_single(export), encoding="utf-8")
+        return [path]
+    docs = yaml_documents(export)
+    written = []
+    for rel, doc in docs.items():
+        target = path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_dump(doc), encoding="utf-8")
+        written.append(target)
+    stale = set(loader.content_files(path)) - set(written)
+    if stale:
+        _err(f"warning: {path} also holds other content files: " + ", ".join(sorted(map(str, stale))))
+    return written
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    engine = db.make_engine(args.database_url or None)
+    try:
+        db.init_db(engine)
+        print(f"schema at revision {db.schema_revision(engine)}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    path = Path(args.path) if args.path else _content_dir()
+    content = loader.load_path(path)
+    existing = None
+    if args.against_db:
+        with _session(args) as session:
+            existing = repository.existing_ids(session)
+    n_errors = _print_issues(loader.validate(content, existing))
+    counts = ", ".join(f"{len(v)} {k}" for k, v in content.records.items() if v)
+    print(f"{'invalid' if n_errors else 'ok'}: {len(content.files)} file(s), {counts or 'no records'}")
+    return 1 if n_errors else 0
+
+
+def _import(session, path: Path, user: str, prune: bool) -> repository.ImportReport:
+    report = repository.import_content(session, loader.load_path(path), user, prune=prune)
+    if _print_issues(report.issues):
+        _err("import aborted: nothing was changed")
+        raise _Abort
+    return report
+
+
+def _summary(report: repository.ImportReport) -> str:
+    return ", ".join(f"{report.count(a)} {a}d" for a in ("create", "update", "delete"))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        with _session(args) as session:
+            report = _import(session, Path(args.path), args.user, args.prune)
+            version = repository.content_version(session)
+    except _Abort:
+        return 1
+    print(f"imported {args.path}: {_summary(report)}; content version {version}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    content_dir = Path(args.content) if args.content else _content_dir()
+    digest = f"{db.head_revision()}:{loader.hash_files(content_dir)}"
+    try:
+        with _session(args) as session:
+            if not args.force and repository.get_meta(session, "content_hash") == digest:
+                print(f"knowledge base up to date (content version {repository.content_version(session)})")
+                return 0
+            report = _import(session, content_dir, args.user, prune=not args.no_prune)
+            repository.set_meta(session, "content_hash", digest)
+            version = repository.content_version(session)
+    except _Abort:
+        return 1
+    print(f"built from {content_dir}: {_summary(report)}; content version {version}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _session(args) as session:
+        export = repository.export_content(session)
+    out = Path(args.output) if args.output else None
+    if args.format == "json":
+        text = json.dumps(export, ensure_ascii=False, indent=2) + "\n"
+        if out:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    elif out:
+        files = write_yaml(export, out)
+        _err(f"wrote {len(files)} file(s) to {out}")
+    else:
+        sys.stdout.write(yaml_single(export))
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    with _session(args) as session:
+        data = backup.write_backup(session, args.file)
+    print(f"backup written to {args.file} ({len(data['revisions'])} revisions)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    try:
+        data = backup.read_backup(args.file)
+        with _session(args) as session:
+            backup.restore_backup(session, data, force=args.force)
+            version = repository.content_version(session)
+    except (ValueError, RuntimeError, OSError) as exc:
+        _err(f"restore failed: {exc}")
+        return 1
+    print(f"restored {args.file}; content version {version}")
+    return 0
+
+
+def _resolve_entity(session, record_id: str, entity: str | None) -> str:
+    if entity:
+        return entity
+    found = set(revisions.entity_types_for(session, record_id))
+    for name, ids in repository.existing_ids(session).items():
+        if record_id in ids:
+            found.add(name)
+    if not found:
+        _err(f"no record or history for '{record_id}'")
+        raise _Abort
+    if len(found) > 1:
+        _err(f"'{record_id}' is ambiguous; use --entity ({', '.join(sorted(found))})")
+        raise _Abort
+    return found.pop()
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    try:
+        with _session(args) as session:
+            entity = _resolve_entity(session, args.id, args.entity)
+            revs = revisions.history(session, entity, args.id)
+    except _Abort:
+        return 1
+    print(f"{entity} {args.id}")
+    print(f"{'REV':>4}  {'ACTION':<7} {'WHO':<16} {'WHEN':<25} NOTE")
+    for r in revs:
+        when = backup._iso(r.changed_at)
+        print(f"{r.number:>4}  {r.action:<7} {r.changed_by:<16} {when:<25} {r.comment or ''}".rstrip())
+    return 0
+
+
+def cmd_revert(args: argparse.Namespace) -> int:
+    try:
+        with _session(args) as session:
+            entity = _resolve_entity(session, args.id, args.entity)
+            try:
+                action = repository.revert(session, entity, args.id, args.revision, args.user)
+            except LookupError as exc:
+                _err(str(exc))
+                raise _Abort
+            except loader.ValidationFailed as exc:
+                _print_issues(exc.issues)
+                raise _Abort
+            version = repository.content_version(session)
+    except _Abort:
+        return 1
+    print(f"reverted revision {args.revision} of {entity} {args.id}: {action or 'no change'}; "
+          f"content version {version}")
+    return 0
+
+
+def _content_dir() -> Path:
+    from bot.settings import Settings
+
+    return Settings.from_env().content_dir
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", default=argparse.SUPPRESS,
+                        help="SQLAlchemy URL (default: $DATABASE_URL or var/knowledge_base.db)")
+    parser = argparse.ArgumentParser(prog="python -m knowledge_base", parents=[common],
+                                     description="Manage the government-service knowledge base.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    def user(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--user", default=_default_user(), help="who makes the change (default: login name)")
+
+    def entity(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--entity", choices=ENTITY_CHOICES, help="record type, if the id is ambiguous")
+
+    add("init", cmd_init, "create or upgrade the database schema")
+    p = add("validate", cmd_validate, "check content files without importing them")
+    p.add_argument("path", nargs="?", help="file or directory (default: the content directory)")
+    p.add_argument("--against-db", action="store_true", help="let references point to stored records")
+    p = add("import", cmd_import, "import content files (all or nothing)")
+    p.add_argument("path", help="YAML/JSON file, FAQ .xlsx/.csv sheet, or a directory")
+    p.add_argument("--prune", action="store_true", help="delete stored records that the input lacks")
+    user(p)
+    p = add("build", cmd_build, "init + import the content directory, skipped when unchanged")
+    p.add_argument("--content", help="content directory (default: knowledge_base/content)")
+    p.add_argument("--force", action="store_true", help="import even if the content is unchanged")
+    p.add_argument("--no-prune", action="store_true", help="keep stored records absent from the content")
+    p.add_argument("--user", default="build", help="who makes the change (default: build)")
+    p = add("export", cmd_export, "export the whole knowledge base")
+    p.add_argument("--format", choices=("json", "yaml"), default="json")
+    p.add_argument("--output", help="file, or directory for YAML (default: stdout)")
+    p = add("backup", cmd_backup, "write content, record metadata and revisions to one JSON file")
+    p.add_argument("file")
+    p = add("restore", cmd_restore, "restore a backup into an empty database")
+    p.add_argument("file")
+    p.add_argument("--force", action="store_true", help="replace a non-empty database")
+    p = add("history", cmd_history, "list the revisions of a record")
+    p.add_argument("id")
+    entity(p)
+    p = add("revert", cmd_revert, "undo one revision of a record (reverting a create deletes it)")
+    p.add_argument("id")
+    p.add_argument("revision", type=int)
+    user(p)
+    entity(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not hasattr(args, "database_url"):
+        args.database_url = None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return args.func(args)
+    except SQLAlchemyError as exc:  # unreachable database, constraint violation …: rolled back
+        _err(f"database error (nothing was changed): {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+        return 1

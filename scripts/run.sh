@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Starts the action server, the Rasa server and the web page; Ctrl-C stops them all.
+# `scripts/run.sh --shell` talks to the bot in the terminal instead of serving HTTP.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+RASA_PORT=${RASA_PORT:-5005} ACTION_PORT=${ACTION_PORT:-5055} WEB_PORT=${WEB_PORT:-8080}
+export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}
+export TRACKER_DB=${TRACKER_DB:-$PWD/var/tracker.db}
+export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
+PY=.venv/bin/python
+mkdir -p var/logs
+
+model=$($PY scripts/train.py | tail -n 1)
+pids=()
+cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup INT TERM EXIT
+
+$PY -m rasa_sdk --actions actions --port "$ACTION_PORT" >var/logs/actions.log 2>&1 &
+pids+=($!)
+if [ "${1:-}" = "--shell" ]; then
+  $PY -m rasa shell -m "$model" --endpoints endpoints.yml
+  exit 0
+fi
+$PY -m rasa run -m "$model" --enable-api --cors "*" --port "$RASA_PORT" \
+  --endpoints endpoints.yml --credentials credentials.yml >var/logs/rasa.log 2>&1 &
+pids+=($!)
+$PY -m channels.web.server --port "$WEB_PORT" --rasa-url "$RASA_URL" >var/logs/web.log 2>&1 &
+pids+=($!)
+
+echo "Starting (logs in var/logs/) ..."
+for _ in $(seq 1 180); do
+  if curl -fsS "http://localhost:$RASA_PORT/status" >/dev/null 2>&1 \
+     && curl -fsS "http://localhost:$ACTION_PORT/health" >/dev/null 2>&1; then
+    cat <<MSG
+
+  Ready.
+  Web page (chat widget):   http://localhost:$WEB_PORT/
+  REST channel:             curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"护照怎么办理？"}'
+  Tracker (slots):          http://localhost:$RASA_PORT/conversations/me/tracker
+  Action server:            http://localhost:$ACTION_PORT/health
+  Press Ctrl-C to stop.
+MSG
+    wait -n "${pids[@]}" || true
+    echo "a server stopped; see var/logs/" >&2
+    exit 1
+  fi
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "a server failed to start; see var/logs/" >&2; tail -n 20 var/logs/*.log >&2; exit 1; }
+  done
+  sleep 1
+done
+echo "timed out waiting for the servers; see var/logs/" >&2
+exit 1

@@ -1,0 +1,68 @@
+"""Handoff, feedback and session start: events returned and rows stored."""
+import pytest
+from rasa_sdk.events import ActionExecuted, ConversationPaused, SessionStarted, SlotSet
+from sqlalchemy import select
+
+from actions.feedback import ActionStoreFeedback, ActionStoreRating
+from actions.handoff import ActionHandoff
+from actions.session import ActionSessionStart
+from knowledge_base import db
+from service_desk.models import Feedback, HandoffTicket
+
+from .conftest import LANGS
+
+
+def rows(kb_url, model, sender):
+    with db.session_scope(kb_url) as session:
+        return session.execute(select(model).filter_by(sender_id=sender)).scalars().all()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_handoff_opens_a_ticket_with_a_masked_transcript_and_pauses(
+        kb, kb_url, dispatcher, domain, make_tracker, lang):
+    sender = f"handoff-{lang}"
+    events = [{"event": "user", "text": "我的身份证号是11010519491231002X，手机13812345678"},
+              {"event": "bot", "text": "抱歉，我没能理解。"}]
+    tracker = make_tracker("转人工", intent="human_handoff", slots={"language": lang, "service": "passport_application"},
+                           events=events, sender=sender)
+    result = await ActionHandoff().run(dispatcher, tracker, domain)
+    assert result == [ConversationPaused()]
+    (ticket,) = rows(kb_url, HandoffTicket, sender)
+    assert ticket.status == "open" and ticket.language == lang and ticket.service == "passport_application"
+    text = ticket.transcript[0]["text"]
+    assert "11010519491231002X" not in text and "13812345678" not in text
+    assert "138****5678" in text
+    assert dispatcher.messages[0]["response"] == "reply_handoff_opened"
+    assert dispatcher.messages[0]["ticket"] == ticket.id
+
+
+@pytest.mark.parametrize("rating,response", [("up", "reply_rating_thanks"), ("down", "reply_ask_what_missing")])
+async def test_rating_is_stored_with_service_aspect_language(kb, kb_url, dispatcher, domain, make_tracker,
+                                                             rating, response):
+    sender = f"rate-{rating}"
+    tracker = make_tracker("/rate", intent="rate", sender=sender,
+                           slots={"language": "en", "service": "marriage_registration", "aspect": "where"},
+                           entities=[{"entity": "rating", "value": rating}])
+    events = await ActionStoreRating().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("rating", rating)]
+    assert dispatcher.messages[0]["response"] == response
+    (row,) = rows(kb_url, Feedback, sender)
+    assert (row.service, row.aspect, row.language, row.rating) == ("marriage_registration", "where", "en", rating)
+
+
+async def test_feedback_comment_is_stored_masked(kb, kb_url, dispatcher, domain, make_tracker):
+    sender = "comment-1"
+    tracker = make_tracker("地址不对，请联系我 13900001111", intent="feedback", sender=sender,
+                           slots={"rating": "down", "service": "legal_aid"})
+    await ActionStoreFeedback().run(dispatcher, tracker, domain)
+    (row,) = rows(kb_url, Feedback, sender)
+    assert row.rating == "down" and row.comment == "地址不对，请联系我 139****1111"
+
+
+async def test_session_start_carries_language_script_and_district(dispatcher, domain, make_tracker):
+    tracker = make_tracker(slots={"language": "en", "district": "hubin", "service": "legal_aid"})
+    events = await ActionSessionStart().run(dispatcher, tracker, domain)
+    assert events[0] == SessionStarted()
+    assert SlotSet("language", "en") in events and SlotSet("district", "hubin") in events
+    assert not any(e.get("name") == "service" for e in events if e.get("event") == "slot")
+    assert events[-1] == ActionExecuted("action_listen")
