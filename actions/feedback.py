@@ -21,7 +21,7 @@ def _store(tracker: Tracker, rating, comment=None) -> None:
 
 
 class ActionStoreRating(Action):
-    """Stores a 👍/👎 rating; a 👎 asks what was missing."""
+    """Stores a 👍/👎 rating (after a 👎 the feedback form asks what was missing)."""
 
     def name(self) -> Text:
         return "action_store_rating"
@@ -33,18 +33,33 @@ class ActionStoreRating(Action):
             dispatcher.utter_message(response="reply_default")
             return []
         _store(tracker, rating)
-        dispatcher.utter_message(response="reply_rating_thanks" if rating == "up" else "reply_ask_what_missing")
+        if rating == "up":
+            dispatcher.utter_message(response="reply_rating_thanks")
         return [SlotSet("rating", rating)]
 
 
 class ActionStoreFeedback(Action):
-    """Stores what the citizen says about an answer (e.g. after a 👎)."""
+    """Stores what the citizen says about an answer (the feedback form's reply after a 👎, or
+    free-text feedback)."""
 
     def name(self) -> Text:
         return "action_store_feedback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        _store(tracker, tracker.get_slot("rating"), comment=latest_text(tracker))
+        comment = tracker.get_slot("feedback_comment") or latest_text(tracker)
+        _store(tracker, tracker.get_slot("rating"), comment=comment)
         dispatcher.utter_message(response="reply_feedback_thanks")
-        return [SlotSet("rating", None)]
+        return [SlotSet("rating", None), SlotSet("feedback_comment", None)]
+
+
+class ActionAskFeedbackComment(Action):
+    """The feedback form's question after a 👎: what was missing or wrong?"""
+
+    def name(self) -> Text:
+        return "action_ask_feedback_comment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="reply_ask_feedback_comment")
+        return []

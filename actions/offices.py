@@ -1,9 +1,8 @@
 """Where to go: the offices for a service, narrowed by district, with "open now" status."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
-from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
@@ -51,8 +50,9 @@ def office_message(dispatcher: CollectingDispatcher, office, calendar, lang: str
 
 
 def office_messages(dispatcher: CollectingDispatcher, session, service, aspect: str, lang: str,
-                    district: Optional[str]) -> List[EventType]:
-    """Answers a where/hours question; asks for the district when that narrows the choice."""
+                    district: Optional[str]) -> bool:
+    """Answers a where/hours question (True), or asks for the district first (False) when the
+    service has offices in several districts."""
     from knowledge_base import repository
 
     offices = repository.offices_for_service(session, service.id)
@@ -62,7 +62,7 @@ def office_messages(dispatcher: CollectingDispatcher, session, service, aspect: 
         buttons = [{"title": d.name.get(lang), "payload": f'/inform_district{{"district":"{d.id}"}}'}
                    for d in repository.list_districts(session) if d.id in districts]
         dispatcher.utter_message(response="reply_ask_district", name=name, buttons=buttons)
-        return []
+        return False
     chosen = [o for o in offices if o.district.id == district] if district else offices
     if district and not chosen:
         district_row = repository.get_district(session, district)
@@ -73,4 +73,4 @@ def office_messages(dispatcher: CollectingDispatcher, session, service, aspect: 
     calendar = repository.calendar(session)
     for office in chosen[:MAX_OFFICES]:
         office_message(dispatcher, office, calendar, lang)
-    return []
+    return True

@@ -15,6 +15,7 @@ ASPECT_INTENTS = {f"ask_{a}": a for a in ("overview", "how", "materials", "where
                                           "duration", "hours", "online", "eligibility")}
 FAQ_MIN_SCORE = 0.75
 CLARIFY_MIN_SCORE = 0.3
+STRONG_MENTION = 0.5
 MAX_CHOICES = 4
 
 
@@ -30,7 +31,8 @@ class ActionAnswerService(KnowledgeBaseAction):
         text = latest_text(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         aspect = ASPECT_INTENTS.get(intent) or tracker.get_slot("aspect") or "overview"
-        service_id = latest_entity(tracker, "service") or tracker.get_slot("service")
+        entity = latest_entity(tracker, "service")
+        service_id = entity or tracker.get_slot("service")
 
         if intent in ASPECT_INTENTS and not text.startswith("/"):
             faq = self._strong_faq(text, lang)
@@ -38,6 +40,8 @@ class ActionAnswerService(KnowledgeBaseAction):
                 return self._answer_faq(dispatcher, faq, lang)
 
         if not service_id:
+            return self._resolve_unknown_service(dispatcher, text, lang)
+        if not entity and self._names_other_services(text, service_id, lang):
             return self._resolve_unknown_service(dispatcher, text, lang)
 
         with self.kb.session() as session:
@@ -47,10 +51,10 @@ class ActionAnswerService(KnowledgeBaseAction):
             if service is None:
                 dispatcher.utter_message(response="reply_ask_service")
                 return [SlotSet("service", None)]
-            events = self._answer(dispatcher, session, service, aspect, lang, tracker)
-        self._footer(dispatcher, service, lang)
-        return [SlotSet("service", service.id), SlotSet("aspect", aspect), SlotSet("failed_turns", 0.0),
-                *events]
+            answered = self._answer(dispatcher, session, service, aspect, lang, tracker)
+        if answered:
+            self._footer(dispatcher, service, lang)
+        return [SlotSet("service", service.id), SlotSet("aspect", aspect), SlotSet("failed_turns", 0.0)]
 
     def _strong_faq(self, text: str, lang: str):
         hits = self.kb.search(text, lang=lang, limit=3)
@@ -74,6 +78,14 @@ class ActionAnswerService(KnowledgeBaseAction):
                 events.append(SlotSet("service", service.id))
         return events
 
+    def _names_other_services(self, text: str, service_id: str, lang: str) -> bool:
+        """True when the message (with no resolved service) strongly names other services than
+        the one under discussion, e.g. "I lost my card" after a passport question."""
+        if not text or text.startswith("/"):
+            return False
+        strong = [sid for sid, s in self.kb.rank_services(text, lang=lang) if s >= STRONG_MENTION]
+        return bool(strong) and service_id not in strong
+
     def _resolve_unknown_service(self, dispatcher: CollectingDispatcher, text: str,
                                  lang: str) -> List[EventType]:
         ranked = [(sid, s) for sid, s in self.kb.rank_services(text, lang=lang) if s >= CLARIFY_MIN_SCORE]
@@ -85,7 +97,8 @@ class ActionAnswerService(KnowledgeBaseAction):
         return []
 
     def _answer(self, dispatcher: CollectingDispatcher, session, service, aspect: str, lang: str,
-                tracker: Tracker) -> List[EventType]:
+                tracker: Tracker) -> bool:
+        """Sends the answer for ``aspect``; False when a question was asked instead."""
         name = service.name.get(lang)
         if aspect in ("where", "hours"):
             return office_messages(dispatcher, session, service, aspect, lang, tracker.get_slot("district"))
@@ -103,7 +116,7 @@ class ActionAnswerService(KnowledgeBaseAction):
             field = {"overview": service.summary, "fee": service.fee, "duration": service.processing_time,
                      "eligibility": service.eligibility}[aspect]
             dispatcher.utter_message(response=f"reply_service_{aspect}", name=name, text_value=field.get(lang))
-        return []
+        return True
 
     def _who(self, dispatcher: CollectingDispatcher, session, service, lang: str) -> None:
         from knowledge_base import repository

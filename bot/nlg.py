@@ -34,7 +34,16 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
     """Domain responses, converted to Traditional Chinese for Traditional-script users."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain=None) -> None:
-        super().__init__({**action_responses(), **(domain.responses if domain else {})})
+        super().__init__(domain.responses if domain else {})
+
+    @property
+    def responses(self) -> Dict[Text, List[Dict[Text, Any]]]:
+        return self._responses
+
+    @responses.setter
+    def responses(self, domain_responses: Dict[Text, List[Dict[Text, Any]]]) -> None:
+        # Rasa's agent replaces ``responses`` with the domain's when a model loads: keep ours too.
+        self._responses = {**action_responses(), **(domain_responses or {})}
 
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:

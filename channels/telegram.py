@@ -31,8 +31,9 @@ import hmac
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -51,6 +52,7 @@ from telegram.constants import ChatAction
 from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from channels.telegram_support import redact
 from channels.telegram_support.state import (
     LANGUAGE_PREFIX,
     CallbackPayloads,
@@ -93,8 +95,8 @@ class TelegramConfig:
     timeout: float = 10.0
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]],
-                         env: Optional[Dict[str, str]] = None) -> "TelegramConfig":
+    def from_credentials(cls, credentials: dict[str, Any] | None,
+                         env: dict[str, str] | None = None) -> TelegramConfig:
         """Values from credentials.yml; token, secret and timeout fall back to the environment
         (``TELEGRAM_TOKEN``, ``TELEGRAM_SECRET``, ``HTTP_TIMEOUT`` via ``bot.settings.Settings``)."""
         from bot.settings import Settings
@@ -118,6 +120,7 @@ class TelegramConfig:
 
 def make_bot(config: TelegramConfig) -> Bot:
     """A ``telegram.Bot`` on ``config.base_url`` with connect/read/write/pool timeouts."""
+    redact.protect(config.token)  # the token is part of every request URL that httpx logs
     def request(pool: int) -> HTTPXRequest:
         return HTTPXRequest(connection_pool_size=pool, connect_timeout=min(5.0, config.timeout),
                             read_timeout=config.timeout, write_timeout=config.timeout,
@@ -133,13 +136,13 @@ def sender_id(chat_id: int) -> str:
     return f"{SENDER_PREFIX}{chat_id}"
 
 
-def chat_id_of(recipient_id: Text) -> int:
+def chat_id_of(recipient_id: str) -> int:
     """The Telegram chat id of a Rasa sender id (``telegram-123`` or plain ``123``)."""
     raw = str(recipient_id)
-    return int(raw[len(SENDER_PREFIX):] if raw.startswith(SENDER_PREFIX) else raw)
+    return int(raw.removeprefix(SENDER_PREFIX))
 
 
-def parse_language(value: Optional[str]) -> Optional[str]:
+def parse_language(value: str | None) -> str | None:
     """``zh``/``en`` from what a user may type after /lang (or a Telegram language_code)."""
     value = (value or "").strip().lower().replace("_", "-")
     if value in ("中文", "汉语", "漢語", "简体", "繁體", "chinese", "cn") or value.split("-")[0] == "zh":
@@ -149,7 +152,7 @@ def parse_language(value: Optional[str]) -> Optional[str]:
     return None
 
 
-def language_from_code(code: Optional[str]) -> Optional[str]:
+def language_from_code(code: str | None) -> str | None:
     """The bot language for a Telegram ``language_code``: Chinese stays Chinese, any other
     language gets English (the bot's only other language); unknown → ``None`` (bot default)."""
     if not code:
@@ -157,14 +160,14 @@ def language_from_code(code: Optional[str]) -> Optional[str]:
     return parse_language(code) or "en"
 
 
-def intent_payload(intent: str, language: Optional[str]) -> str:
+def intent_payload(intent: str, language: str | None) -> str:
     """``/intent`` or ``/intent{"language":"en"}`` (the entity fills the language slot)."""
     if language not in LANGUAGES:
         return f"/{intent}"
     return f"/{intent}" + json.dumps({"language": language}, separators=(",", ":"))
 
 
-def parse_command(text: str) -> Optional[tuple[str, str]]:
+def parse_command(text: str) -> tuple[str, str] | None:
     """``("lang", "en")`` for ``/lang@SomeBot en``; ``None`` if ``text`` is not a bot command."""
     match = COMMAND_RE.match(text)
     if not match:
@@ -172,9 +175,9 @@ def parse_command(text: str) -> Optional[tuple[str, str]]:
     return match.group("cmd").lower(), (match.group("arg") or "").strip()
 
 
-def layout(buttons: List[InlineKeyboardButton]) -> List[List[InlineKeyboardButton]]:
+def layout(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
     """Rows of the inline keyboard: narrow buttons two by two, wide ones alone."""
-    rows: List[List[InlineKeyboardButton]] = []
+    rows: list[list[InlineKeyboardButton]] = []
     for button in buttons:
         narrow = display_width(button.text) <= PAIR_WIDTH
         if narrow and rows and len(rows[-1]) == 1 and display_width(rows[-1][0].text) <= PAIR_WIDTH:
@@ -192,11 +195,11 @@ class TelegramOutput(OutputChannel):
     (a failed send is logged, the rest of the turn still goes out and the tracker is saved)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
-    def __init__(self, bot: Bot, payloads: Optional[CallbackPayloads] = None,
-                 before_first_send: Optional[Awaitable[Any]] = None) -> None:
+    def __init__(self, bot: Bot, payloads: CallbackPayloads | None = None,
+                 before_first_send: Awaitable[Any] | None = None) -> None:
         self.bot = bot
         self.payloads = payloads if payloads is not None else CallbackPayloads()
         # e.g. the "typing…" chat action: it must reach Telegram before the first reply does
@@ -225,9 +228,9 @@ class TelegramOutput(OutputChannel):
             pending, self._before_first_send = self._before_first_send, None
             await pending
 
-    def keyboard(self, buttons: Iterable[Any]) -> Optional[InlineKeyboardMarkup]:
+    def keyboard(self, buttons: Iterable[Any]) -> InlineKeyboardMarkup | None:
         """Rasa buttons (``title`` + ``payload`` or ``url``) as an inline keyboard."""
-        keys: List[InlineKeyboardButton] = []
+        keys: list[InlineKeyboardButton] = []
         for button in list(buttons or [])[:MAX_BUTTONS]:
             if not isinstance(button, dict):
                 continue
@@ -242,8 +245,8 @@ class TelegramOutput(OutputChannel):
                 keys.append(InlineKeyboardButton(title, callback_data=self.payloads.encode(payload)))
         return InlineKeyboardMarkup(layout(keys)) if keys else None
 
-    async def send(self, recipient_id: Text, text: Optional[str],
-                   reply_markup: Optional[InlineKeyboardMarkup] = None) -> None:
+    async def send(self, recipient_id: str, text: str | None,
+                   reply_markup: InlineKeyboardMarkup | None = None) -> None:
         """``text`` split into ≤4096-unit messages; the keyboard goes with the last one."""
         await self._ready()
         chat_id = chat_id_of(recipient_id)
@@ -258,26 +261,26 @@ class TelegramOutput(OutputChannel):
                             reply_markup=reply_markup if last else None,
                             link_preview_options=LinkPreviewOptions(is_disabled=True))
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send(recipient_id, text)
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(self, recipient_id: str, text: str,
+                                     buttons: list[dict[str, Any]], **kwargs: Any) -> None:
         await self.send(recipient_id, text, self.keyboard(buttons))
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._ready()
         sent = await self.call(self.bot.send_photo, chat_id=chat_id_of(recipient_id), photo=image)
         if sent is None:
             await self.send(recipient_id, image)
 
-    async def send_attachment(self, recipient_id: Text, attachment: Any, **kwargs: Any) -> None:
+    async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
         if isinstance(attachment, str):
             await self.send(recipient_id, attachment)
         else:
             logger.debug("telegram: attachment of type %s not sent", type(attachment).__name__)
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
                                **kwargs: Any) -> None:
         if isinstance(json_message, dict) and isinstance(json_message.get("text"), str):
             await self.send(recipient_id, json_message["text"])
@@ -292,19 +295,20 @@ class TelegramInput(InputChannel):
     """Receives Telegram webhook updates at ``/webhooks/telegram/webhook``."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(TelegramConfig.from_credentials(credentials))
 
-    def __init__(self, config: Optional[TelegramConfig] = None) -> None:
+    def __init__(self, config: TelegramConfig | None = None) -> None:
         self.config = config if config is not None else TelegramConfig.from_credentials(None)
+        redact.protect(self.config.token)
         self.payloads = CallbackPayloads()
         self.languages: LRUDict[int, str] = LRUDict(100_000)  # chat id → language chosen by /lang
         self.recent = RecentIds()
-        self._bot: Optional[Bot] = None
+        self._bot: Bot | None = None
         if not self.config.token:
             logger.info("telegram: no token configured (TELEGRAM_TOKEN); the webhook answers 503")
         elif not self.config.secret:
@@ -314,7 +318,7 @@ class TelegramInput(InputChannel):
             logger.warning("telegram: the webhook secret may only contain A-Z, a-z, 0-9, _ and - "
                            "(1-256 characters); Telegram's setWebhook will refuse it")
 
-    def url_prefix(self) -> Text:
+    def url_prefix(self) -> str:
         return self.name()
 
     @property
@@ -324,11 +328,11 @@ class TelegramInput(InputChannel):
             self._bot = make_bot(self.config)
         return self._bot
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         """For messages Rasa sends on its own (e.g. ``trigger_intent?output_channel=telegram``)."""
         return TelegramOutput(self.bot, self.payloads) if self.config.token else None
 
-    def secret_ok(self, provided: Optional[str]) -> bool:
+    def secret_ok(self, provided: str | None) -> bool:
         """Constant-time comparison of the header with the configured secret."""
         if not provided or not self.config.secret:
             return False
@@ -373,7 +377,7 @@ class TelegramInput(InputChannel):
             # already sent) over and over; the log is where the failure belongs.
             try:
                 await self.handle_update(data, on_new_message)
-            except Exception:  # noqa: BLE001 - deliberate boundary, see above
+            except Exception:
                 logger.exception("telegram: failed to handle update %s", data.get("update_id"))
             return response.json({"ok": True})
 
@@ -385,7 +389,7 @@ class TelegramInput(InputChannel):
 
     # ----------------------------------------------------------------------- updates
 
-    async def handle_update(self, data: Dict[str, Any], on_new_message: OnNewMessage) -> None:
+    async def handle_update(self, data: dict[str, Any], on_new_message: OnNewMessage) -> None:
         """Process one update (already authenticated) end to end."""
         update = Update.de_json(data, self.bot)
         if update is None:
@@ -464,7 +468,7 @@ class TelegramInput(InputChannel):
         await self.to_rasa(chat_id, payload, self.languages.get(chat_id), on_new_message)
 
     @staticmethod
-    def _button_title(message: Optional[Any], data: str) -> Optional[str]:
+    def _button_title(message: Any | None, data: str) -> str | None:
         markup = getattr(message, "reply_markup", None)
         for row in getattr(markup, "inline_keyboard", None) or ():
             for button in row:
@@ -483,7 +487,7 @@ class TelegramInput(InputChannel):
                                         for title, code in LANGUAGE_BUTTONS]])
         await output.send(sender_id(chat_id), LANGUAGE_PICKER_TEXT, markup)
 
-    async def to_rasa(self, chat_id: int, text: str, language: Optional[str],
+    async def to_rasa(self, chat_id: int, text: str, language: str | None,
                       on_new_message: OnNewMessage) -> None:
         """Hand ``text`` to Rasa for ``chat_id``; replies go out through a TelegramOutput."""
         metadata = {"language": language} if language in LANGUAGES else None
@@ -525,7 +529,7 @@ async def _cli(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """``python -m channels.telegram set-webhook https://HOST/webhooks/telegram/webhook`` (and
     ``info``, ``delete-webhook``); token and secret from TELEGRAM_TOKEN / TELEGRAM_SECRET."""
     ap = argparse.ArgumentParser(prog="python -m channels.telegram", description=main.__doc__)
@@ -543,7 +547,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         return asyncio.run(_cli(args))
     except TelegramError as exc:
-        print(f"Telegram API error: {exc}")
+        print(f"Telegram API error: {redact.redact(str(exc))}")
         return 1
 
 

@@ -103,8 +103,9 @@ def to_simplified(text: str) -> str:
 
 
 def to_traditional(text: str) -> str:
-    """Simplified → Traditional Chinese (OpenCC ``s2t``, with fixes for service vocabulary)."""
-    return _S2T_FIX_RE.sub(lambda m: _S2T_FIXES[m.group(0)], _converter("s2t").convert(text)) if text else text
+    """Simplified → Traditional Chinese (OpenCC ``s2tw``, Taiwan-standard characters, with fixes for
+    service vocabulary)."""
+    return _S2T_FIX_RE.sub(lambda m: _S2T_FIXES[m.group(0)], _converter("s2tw").convert(text)) if text else text
 
 
 def _t2s_aligned(text: str) -> str:

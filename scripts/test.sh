@@ -14,6 +14,12 @@ $PY -m rasa data validate --fail-on-warnings --domain bot/domain \
   --data data/nlu data/rules data/stories --config config.yml >var/validate.log 2>&1 \
   || { tail -n 40 var/validate.log; exit 1; }
 echo "== model (trains only when data or config changed)"
-$PY scripts/train.py | tail -n 1
+model=$($PY scripts/train.py | tail -n 1)
+echo "$model"
+echo "== conversation tests (rasa test, both languages)"
+$PY -m rasa test core --model "$model" --stories tests/conversations --fail-on-prediction-errors \
+  --out var/rasa-test >var/rasa-test.log 2>&1 \
+  || { grep -v "^  " var/rasa-test.log | tail -n 30; cat var/rasa-test/failed_test_stories.yml 2>/dev/null | head -n 60; exit 1; }
+grep -E "Correct:|Accuracy:" var/rasa-test.log | head -n 4 || true
 echo "== pytest"
 $PY -m pytest -q -p no:cacheprovider "$@"

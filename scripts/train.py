@@ -19,9 +19,11 @@ DOMAIN = ROOT / "bot" / "domain"
 
 
 def fingerprint_inputs(config: Path) -> list[Path]:
-    files = [config, ROOT / "requirements.lock", ROOT / "knowledge_base" / "text.py"]
+    # Only what shapes the trained weights: components that run at inference only (the service
+    # resolver) are loaded from the code at serving time and need no retraining.
+    files = [config, ROOT / "requirements.lock", ROOT / "knowledge_base" / "text.py",
+             ROOT / "bot" / "components" / "tokenizer.py", ROOT / "bot" / "components" / "language.py"]
     for folder, pattern in [(DOMAIN, "*.yml"), (ROOT / "data", "**/*.yml"),
-                            (ROOT / "bot" / "components", "*.py"),
                             (ROOT / "knowledge_base" / "content" / "services", "*.yml")]:
         files += sorted(folder.glob(pattern))
     return files

@@ -4,7 +4,8 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import OrderedDict
-from typing import Generic, Hashable, Optional, TypeVar
+from collections.abc import Hashable
+from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -23,9 +24,9 @@ class LRUDict(Generic[K, V]):
         if maxsize < 1:
             raise ValueError("maxsize must be positive")
         self.maxsize = maxsize
-        self._data: "OrderedDict[K, V]" = OrderedDict()
+        self._data: OrderedDict[K, V] = OrderedDict()
 
-    def get(self, key: K, default: Optional[V] = None) -> Optional[V]:
+    def get(self, key: K, default: V | None = None) -> V | None:
         if key not in self._data:
             return default
         self._data.move_to_end(key)
@@ -69,7 +70,7 @@ class CallbackPayloads:
         self._long[short] = payload
         return short
 
-    def resolve(self, data: str) -> Optional[str]:
+    def resolve(self, data: str) -> str | None:
         """The payload behind ``callback_data`` (``None`` for a forgotten short id)."""
         if data.startswith(SHORT_PREFIX):
             return self._long.get(data)

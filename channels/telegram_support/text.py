@@ -9,7 +9,6 @@ take care of those.
 from __future__ import annotations
 
 import re
-from typing import List
 
 MAX_MESSAGE_UNITS = 4096  # Telegram's limit for sendMessage text, in UTF-16 code units
 MAX_INPUT_CHARS = 4096  # incoming text longer than this (never sent by Telegram) is cut
@@ -50,7 +49,7 @@ def _cut_index(text: str, limit: int) -> int:
     return len(text)
 
 
-def split_text(text: str, limit: int = MAX_MESSAGE_UNITS) -> List[str]:
+def split_text(text: str, limit: int = MAX_MESSAGE_UNITS) -> list[str]:
     """Split ``text`` into chunks of at most ``limit`` UTF-16 units each.
 
     Cuts at the last line break that fits (a blank line is preferred when it keeps the chunk at
@@ -59,7 +58,7 @@ def split_text(text: str, limit: int = MAX_MESSAGE_UNITS) -> List[str]:
     """
     if limit < 2:
         raise ValueError("limit must be at least 2")
-    chunks: List[str] = []
+    chunks: list[str] = []
     rest = text
     while rest:
         if utf16_len(rest) <= limit:

@@ -12,19 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from knowledge_base import db
 from knowledge_base.access import KnowledgeBaseAccess
-from knowledge_base.cli import main as kb_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = ZoneInfo("Asia/Shanghai")
 LANGS = ["zh", "en"]
-
-
-@pytest.fixture(scope="session")
-def kb_url(tmp_path_factory) -> str:
-    """A temporary SQLite knowledge base built from the repository's content."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'kb.db'}"
-    assert kb_cli(["--database-url", url, "build"]) == 0
-    return url
 
 
 @pytest.fixture

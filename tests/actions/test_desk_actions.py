@@ -36,7 +36,7 @@ async def test_handoff_opens_a_ticket_with_a_masked_transcript_and_pauses(
     assert dispatcher.messages[0]["ticket"] == ticket.id
 
 
-@pytest.mark.parametrize("rating,response", [("up", "reply_rating_thanks"), ("down", "reply_ask_what_missing")])
+@pytest.mark.parametrize("rating,response", [("up", "reply_rating_thanks"), ("down", None)])
 async def test_rating_is_stored_with_service_aspect_language(kb, kb_url, dispatcher, domain, make_tracker,
                                                              rating, response):
     sender = f"rate-{rating}"
@@ -45,7 +45,7 @@ async def test_rating_is_stored_with_service_aspect_language(kb, kb_url, dispatc
                            entities=[{"entity": "rating", "value": rating}])
     events = await ActionStoreRating().run(dispatcher, tracker, domain)
     assert events == [SlotSet("rating", rating)]
-    assert dispatcher.messages[0]["response"] == response
+    assert [m["response"] for m in dispatcher.messages] == ([response] if response else [])
     (row,) = rows(kb_url, Feedback, sender)
     assert (row.service, row.aspect, row.language, row.rating) == ("marriage_registration", "where", "en", rating)
 
@@ -54,7 +54,8 @@ async def test_feedback_comment_is_stored_masked(kb, kb_url, dispatcher, domain,
     sender = "comment-1"
     tracker = make_tracker("地址不对，请联系我 13900001111", intent="feedback", sender=sender,
                            slots={"rating": "down", "service": "legal_aid"})
-    await ActionStoreFeedback().run(dispatcher, tracker, domain)
+    events = await ActionStoreFeedback().run(dispatcher, tracker, domain)
+    assert SlotSet("rating", None) in events
     (row,) = rows(kb_url, Feedback, sender)
     assert row.rating == "down" and row.comment == "地址不对，请联系我 139****1111"
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any
 
 from aiohttp import web
 
@@ -25,10 +27,19 @@ INT_FIELDS = {"chat_id", "message_id", "from_chat_id", "message_thread_id", "cac
               "max_connections", "offset", "limit", "timeout"}
 BOOL_FIELDS = {"show_alert", "drop_pending_updates", "disable_notification", "protect_content"}
 
+TEST_TOKEN = "7000000001:AAFakeTokenForTestsOnly_xxxxxxxxxxx"  # never a real bot's token
+
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Jiangzhou Services (test)",
             "username": "jiangzhou_test_bot", "can_join_groups": True,
             "can_read_all_group_messages": False, "supports_inline_queries": False,
             "can_connect_to_business": False, "has_main_web_app": False}
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def utf16_len(text: str) -> int:
@@ -40,14 +51,14 @@ class Call:
     """One recorded Bot API call."""
 
     method: str
-    params: Dict[str, Any]
+    params: dict[str, Any]
     status: int
     token: str
     at: float = field(default_factory=time.time)
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, parameters: Optional[dict] = None) -> None:
+    def __init__(self, code: int, description: str, parameters: dict | None = None) -> None:
         super().__init__(description)
         self.code, self.description, self.parameters = code, description, parameters
 
@@ -58,15 +69,15 @@ class FakeBotApi:
     def __init__(self, token: str, host: str = "127.0.0.1") -> None:
         self.token = token
         self.host = host
-        self.port: Optional[int] = None
-        self._calls: List[Call] = []
+        self.port: int | None = None
+        self._calls: list[Call] = []
         self._lock = threading.Lock()
-        self._failures: Dict[str, List[ApiError]] = {}
+        self._failures: dict[str, list[ApiError]] = {}
         self._message_id = 1000
-        self.webhook: Dict[str, Any] = {"url": ""}
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._thread: Optional[threading.Thread] = None
-        self._runner: Optional[web.AppRunner] = None
+        self.webhook: dict[str, Any] = {"url": ""}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -75,9 +86,9 @@ class FakeBotApi:
         """What to pass as the Bot's ``base_url`` (the token is appended to it)."""
         return f"http://{self.host}:{self.port}/bot"
 
-    def start(self) -> "FakeBotApi":
+    def start(self) -> FakeBotApi:
         ready = threading.Event()
-        errors: List[BaseException] = []
+        errors: list[BaseException] = []
 
         def run() -> None:
             loop = asyncio.new_event_loop()
@@ -85,7 +96,7 @@ class FakeBotApi:
             asyncio.set_event_loop(loop)
             try:
                 loop.run_until_complete(self._start_server())
-            except BaseException as exc:  # pragma: no cover - reported to the caller
+            except BaseException as exc:  # noqa: BLE001 - reported to the caller
                 errors.append(exc)
                 ready.set()
                 return
@@ -115,34 +126,34 @@ class FakeBotApi:
         if self._thread is not None:
             self._thread.join(10)
 
-    def __enter__(self) -> "FakeBotApi":
+    def __enter__(self) -> FakeBotApi:  # noqa: PYI034
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     # ------------------------------------------------------------------ inspection
 
-    def calls(self, method: Optional[str] = None, chat_id: Optional[int] = None) -> List[Call]:
+    def calls(self, method: str | None = None, chat_id: int | None = None) -> list[Call]:
         with self._lock:
             calls = list(self._calls)
         return [c for c in calls if (method is None or c.method == method)
                 and (chat_id is None or c.params.get("chat_id") == chat_id)]
 
-    def sent_texts(self, chat_id: Optional[int] = None) -> List[str]:
+    def sent_texts(self, chat_id: int | None = None) -> list[str]:
         return [c.params.get("text", "") for c in self.calls("sendMessage", chat_id) if c.status == 200]
 
     def clear(self) -> None:
         with self._lock:
             self._calls.clear()
 
-    def fail_next(self, method: str, code: int, description: str, retry_after: Optional[int] = None) -> None:
+    def fail_next(self, method: str, code: int, description: str, retry_after: int | None = None) -> None:
         """Make the next call of ``method`` fail like Telegram would (e.g. 403 bot was blocked)."""
         parameters = {"retry_after": retry_after} if retry_after is not None else None
         with self._lock:
             self._failures.setdefault(method, []).append(ApiError(code, description, parameters))
 
-    def wait_for(self, predicate: Callable[["FakeBotApi"], bool], timeout: float = 10.0) -> bool:
+    def wait_for(self, predicate: Callable[[FakeBotApi], bool], timeout: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate(self):
@@ -152,8 +163,8 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ HTTP
 
-    async def _params(self, request: web.Request) -> Dict[str, Any]:
-        raw: Dict[str, Any] = dict(request.query)
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        raw: dict[str, Any] = dict(request.query)
         if request.can_read_body:
             if request.content_type == "application/json":
                 body = await request.json()
@@ -162,7 +173,7 @@ class FakeBotApi:
             form = await request.post()
             for key, value in form.items():
                 raw[key] = value if isinstance(value, str) else f"<file {getattr(value, 'filename', '')}>"
-        params: Dict[str, Any] = {}
+        params: dict[str, Any] = {}
         for key, value in raw.items():
             if isinstance(value, str) and key in JSON_FIELDS:
                 value = json.loads(value)
@@ -207,7 +218,7 @@ class FakeBotApi:
             return self._message_id
 
     @staticmethod
-    def _chat(chat_id: Any) -> Dict[str, Any]:
+    def _chat(chat_id: Any) -> dict[str, Any]:
         if not isinstance(chat_id, int):
             raise ApiError(400, "Bad Request: chat not found")
         if chat_id > 0:
@@ -234,26 +245,25 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: reply markup is too long")
 
     @staticmethod
-    def _check_parse_mode(text: str, parse_mode: Optional[str]) -> None:
+    def _check_parse_mode(text: str, parse_mode: str | None) -> None:
         if parse_mode == "HTML":
             stripped = re.sub(r"</?(b|strong|i|em|u|ins|s|strike|del|code|pre|a(\s+href=\"[^\"]*\")?)>", "", text)
             if "<" in stripped or re.search(r"&(?!(lt|gt|amp|quot);)", stripped):
                 raise ApiError(400, "Bad Request: can't parse entities: unsupported start tag")
-        elif parse_mode in ("Markdown", "MarkdownV2"):
-            if re.search(r"(?<!\\)[_*\[\]()~`>#+\-=|{}.!]", text) and parse_mode == "MarkdownV2":
-                raise ApiError(400, "Bad Request: can't parse entities: character is reserved")
+        elif parse_mode == "MarkdownV2" and re.search(r"(?<!\\)[_*\[\]()~`>#+\-=|{}.!]", text):
+            raise ApiError(400, "Bad Request: can't parse entities: character is reserved")
 
-    def _message(self, params: Dict[str, Any], **content: Any) -> Dict[str, Any]:
+    def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
         message = {"message_id": self._next_id(), "from": BOT_USER, "chat": self._chat(params.get("chat_id")),
                    "date": int(time.time()), **content}
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         return message
 
-    def _api_getMe(self, params: Dict[str, Any]) -> Dict[str, Any]:
+    def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER
 
-    def _api_sendMessage(self, params: Dict[str, Any]) -> Dict[str, Any]:
+    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         text = params.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
@@ -263,20 +273,20 @@ class FakeBotApi:
         self._check_markup(params.get("reply_markup"))
         return self._message(params, text=text)
 
-    def _api_sendPhoto(self, params: Dict[str, Any]) -> Dict[str, Any]:
+    def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._message(params, photo=[{"file_id": "AgAD-photo", "file_unique_id": "AQAD-photo",
                                              "width": 320, "height": 240, "file_size": 1234}])
 
-    def _api_sendChatAction(self, params: Dict[str, Any]) -> bool:
+    def _api_sendChatAction(self, params: dict[str, Any]) -> bool:
         self._chat(params.get("chat_id"))
         return True
 
-    def _api_answerCallbackQuery(self, params: Dict[str, Any]) -> bool:
+    def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
         if not params.get("callback_query_id"):
             raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         return True
 
-    def _api_editMessageReplyMarkup(self, params: Dict[str, Any]) -> Dict[str, Any]:
+    def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         self._check_markup(params.get("reply_markup"))
         message = {"message_id": params.get("message_id"), "from": BOT_USER,
                    "chat": self._chat(params.get("chat_id")), "date": int(time.time()), "text": "…",
@@ -285,7 +295,7 @@ class FakeBotApi:
             message["reply_markup"] = params["reply_markup"]
         return message
 
-    def _api_setWebhook(self, params: Dict[str, Any]) -> bool:
+    def _api_setWebhook(self, params: dict[str, Any]) -> bool:
         url = params.get("url", "")
         if url and not url.startswith("https://"):
             raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
@@ -295,11 +305,11 @@ class FakeBotApi:
         self.webhook = {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates")}
         return True
 
-    def _api_deleteWebhook(self, params: Dict[str, Any]) -> bool:
+    def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
         self.webhook = {"url": ""}
         return True
 
-    def _api_getWebhookInfo(self, params: Dict[str, Any]) -> Dict[str, Any]:
+    def _api_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
         info = {"url": self.webhook.get("url", ""), "has_custom_certificate": False, "pending_update_count": 0,
                 "max_connections": 40}
         if self.webhook.get("allowed_updates"):

@@ -10,35 +10,28 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List
 
 import pytest
 
-from tests.telegram.bot_api_double import FakeBotApi
+from tests.telegram.bot_api_double import TEST_TOKEN as TOKEN
+from tests.telegram.bot_api_double import FakeBotApi, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = ROOT / ".venv" / "bin" / "python"
-TOKEN = "7000000001:AAFakeTokenForTestsOnly_xxxxxxxxxxx"
 START_TIMEOUT = float(os.environ.get("TELEGRAM_E2E_START_TIMEOUT", "420"))
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 def _python() -> str:
     return str(PY) if PY.exists() else sys.executable
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _loopback_env(**extra: str) -> dict:
@@ -72,13 +65,13 @@ class TelegramStack:
     secret: str
     api: FakeBotApi
     workdir: Path
-    procs: List[subprocess.Popen] = field(default_factory=list)
+    procs: list[subprocess.Popen] = field(default_factory=list)
 
     @property
     def webhook_url(self) -> str:
         return f"{self.rasa_url}/webhooks/telegram/webhook"
 
-    def post(self, update: dict, secret: "str | None" = ..., timeout: float = 60) -> "tuple[int, str]":
+    def post(self, update: dict, secret: str | None = ..., timeout: float = 60) -> tuple[int, str]:
         """POST ``update`` to the webhook (with the right secret unless ``secret`` is given)."""
         import json
 
@@ -116,7 +109,7 @@ def _up(url: str) -> bool:
         return False
 
 
-def _stop(procs: List[subprocess.Popen]) -> None:
+def _stop(procs: list[subprocess.Popen]) -> None:
     for proc in procs:
         if proc.poll() is None:
             proc.terminate()
@@ -132,7 +125,7 @@ def _stop(procs: List[subprocess.Popen]) -> None:
 def telegram_stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeBotApi) -> Iterator[TelegramStack]:
     """Real action server + Rasa server with this channel configured against the double."""
     workdir = tmp_path_factory.mktemp("telegram_e2e")
-    rasa_port, action_port = _free_port(), _free_port()
+    rasa_port, action_port = free_port(), free_port()
     secret = "e2e-" + secrets.token_urlsafe(24)
     env = _loopback_env(DATABASE_URL=f"sqlite:///{workdir / 'kb.db'}", TRACKER_DB=str(workdir / "tracker.db"),
                         ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
@@ -153,18 +146,20 @@ def telegram_stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeB
         f"  base_url: \"{telegram_api.base_url}\"\n"
         "  timeout: 10\n", encoding="utf-8")
 
-    procs: List[subprocess.Popen] = []
+    procs: list[subprocess.Popen] = []
     stack = TelegramStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", secret,
                           telegram_api, workdir, procs)
     try:
-        procs.append(subprocess.Popen(
-            [_python(), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-            cwd=ROOT, env=env, stdout=open(workdir / "actions.log", "w"), stderr=subprocess.STDOUT))
-        procs.append(subprocess.Popen(
-            [_python(), "-m", "rasa", "run", "-m", model, "--enable-api", "-i", "127.0.0.1",
-             "--port", str(rasa_port), "--endpoints", str(ROOT / "endpoints.yml"),
-             "--credentials", str(credentials)],
-            cwd=ROOT, env=env, stdout=open(workdir / "rasa.log", "w"), stderr=subprocess.STDOUT))
+        with open(workdir / "actions.log", "w") as log:  # the child keeps its own copy of the fd
+            procs.append(subprocess.Popen(
+                [_python(), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        with open(workdir / "rasa.log", "w") as log:
+            procs.append(subprocess.Popen(
+                [_python(), "-m", "rasa", "run", "-m", model, "--enable-api", "-i", "127.0.0.1",
+                 "--port", str(rasa_port), "--endpoints", str(ROOT / "endpoints.yml"),
+                 "--credentials", str(credentials)],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
         deadline = time.monotonic() + START_TIMEOUT
         while not (_up(f"{stack.rasa_url}/status") and _up(f"{stack.action_url}/health")):
             dead = [p for p in procs if p.poll() is not None]

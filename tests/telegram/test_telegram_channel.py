@@ -6,11 +6,11 @@ app served on loopback, the way ``rasa run`` does.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
-from typing import Any, Callable, Dict, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import pytest
@@ -22,8 +22,8 @@ from channels.telegram import TelegramConfig, TelegramInput, TelegramOutput
 from channels.telegram_support.state import CallbackPayloads, LRUDict, RecentIds
 from channels.telegram_support.text import utf16_len
 from tests.telegram import updates as U
-from tests.telegram.bot_api_double import FakeBotApi
-from tests.telegram.conftest import TOKEN, _free_port
+from tests.telegram.bot_api_double import TEST_TOKEN as TOKEN
+from tests.telegram.bot_api_double import FakeBotApi, free_port
 
 SECRET = "unit-test_secret-123"
 FOOTER_ZH = [
@@ -40,8 +40,8 @@ LONG_PAYLOAD = '/inform_service{"service":"housing_provident_fund_withdrawal_for
 class StubRasa:
     """Records what reaches Rasa; replies with ``reply(message)`` → list of Rasa bot messages."""
 
-    def __init__(self, reply: Optional[Callable[[UserMessage], List[Dict[str, Any]]]] = None) -> None:
-        self.messages: List[UserMessage] = []
+    def __init__(self, reply: Callable[[UserMessage], list[dict[str, Any]]] | None = None) -> None:
+        self.messages: list[UserMessage] = []
         self.reply = reply or (lambda m: [{"text": f"echo: {m.text}"}])
 
     async def __call__(self, message: UserMessage) -> None:
@@ -53,7 +53,7 @@ class StubRasa:
         await self(message)
 
     @property
-    def texts(self) -> List[str]:
+    def texts(self) -> list[str]:
         return [m.text for m in self.messages]
 
 
@@ -91,6 +91,20 @@ def test_channel_loads_without_any_credentials(monkeypatch):
     assert not channel.config.configured
     assert channel.get_output_channel() is None
     assert isinstance(channel.blueprint(StubRasa()), object)
+
+
+def test_project_credentials_load_the_channel_without_telegram_secrets(monkeypatch):
+    """``make run`` with no TELEGRAM_* variables: credentials.yml still loads, channel unconfigured."""
+    from rasa.core.run import create_http_input_channels
+
+    from bot.settings import REPO_ROOT
+
+    monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
+    monkeypatch.delenv("TELEGRAM_SECRET", raising=False)
+    channels = create_http_input_channels(None, str(REPO_ROOT / "credentials.yml"))
+    [telegram] = [c for c in channels if isinstance(c, TelegramInput)]
+    assert "rest" in [c.name() for c in channels]
+    assert telegram.config.base_url == tg.DEFAULT_BASE_URL and not telegram.config.configured
 
 
 def test_secret_comparison():
@@ -432,14 +446,14 @@ class Served:
     def __init__(self, url: str, channel: TelegramInput, rasa: StubRasa) -> None:
         self.url, self.channel, self.rasa = url, channel, rasa
 
-    async def post(self, body: Any, secret: Optional[str] = SECRET, raw: bool = False):
+    async def post(self, body: Any, secret: str | None = SECRET, raw: bool = False):
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers[tg.SECRET_HEADER] = secret
         data = body if raw else json.dumps(body)
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"{self.url}/webhooks/telegram/webhook", data=data, headers=headers) as r:
-                return r.status, await r.json(content_type=None)
+        url = f"{self.url}/webhooks/telegram/webhook"
+        async with aiohttp.ClientSession() as session, session.post(url, data=data, headers=headers) as r:
+            return r.status, await r.json(content_type=None)
 
 
 @pytest.fixture
@@ -448,14 +462,14 @@ async def serve(bot_api, monkeypatch):
     monkeypatch.setattr(Sanic, "test_mode", True)  # several apps in one process (tests only)
     servers, channels = [], []
 
-    async def start(config: Optional[TelegramConfig] = None, rasa: Optional[StubRasa] = None) -> Served:
+    async def start(config: TelegramConfig | None = None, rasa: StubRasa | None = None) -> Served:
         config = config or TelegramConfig(token=TOKEN, secret=SECRET, base_url=bot_api.base_url)
         channel = TelegramInput(config)
         rasa = rasa or StubRasa()
         app = Sanic(f"tg_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
         app.ctx.agent = rasa
         register([channel], app, "/webhooks/")
-        port = _free_port()  # Sanic takes port=0 for "default" (8000)
+        port = free_port()  # Sanic takes port=0 for "default" (8000)
         server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
         await server.startup()
         await server.before_start()
@@ -498,9 +512,8 @@ async def test_http_not_configured_is_503(serve, bot_api, monkeypatch):
         s = await serve(config)
         status, _ = await s.post(U.text(152, "hi"))
         assert status == 503
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{s.url}/webhooks/telegram/") as r:
-                assert (await r.json())["status"] == "not configured"
+        async with aiohttp.ClientSession() as session, session.get(f"{s.url}/webhooks/telegram/") as r:
+            assert (await r.json())["status"] == "not configured"
         assert s.rasa.messages == []
     assert bot_api.calls() == []
 
@@ -543,7 +556,7 @@ def test_cli_sets_the_webhook_with_the_secret(bot_api, monkeypatch, capsys):
     assert bot_api.webhook == {"url": ""}
 
 
-def test_cli_refuses_without_token_or_with_a_bad_secret(bot_api, monkeypatch):
+def test_cli_refuses_without_token_or_with_a_bad_secret(bot_api, monkeypatch, capsys):
     monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
     assert tg.main(["--base-url", bot_api.base_url, "info"]) == 2
     monkeypatch.setenv("TELEGRAM_TOKEN", TOKEN)
@@ -551,3 +564,14 @@ def test_cli_refuses_without_token_or_with_a_bad_secret(bot_api, monkeypatch):
     assert tg.main(["--base-url", bot_api.base_url, "set-webhook", "https://x.example/"]) == 2
     monkeypatch.setenv("TELEGRAM_TOKEN", "123:wrong")
     assert tg.main(["--base-url", bot_api.base_url, "info"]) == 1
+    assert "123:wrong" not in capsys.readouterr().out
+
+
+async def test_token_never_reaches_the_logs(channel, bot_api, caplog):
+    """httpx logs every request URL (which holds the token) at INFO; the channel masks it."""
+    with caplog.at_level(logging.DEBUG):
+        await channel.handle_update(U.text(160, "你好"), StubRasa())
+        bot_api.fail_next("sendMessage", 400, "Bad Request: chat not found")
+        await channel.handle_update(U.text(160, "再来"), StubRasa())
+    assert "sendMessage" in caplog.text and "<telegram-token>" in caplog.text
+    assert TOKEN not in caplog.text

@@ -17,6 +17,12 @@ OUT_OF_SCOPE_ZH = "超出了我的服务范围"
 OUT_OF_SCOPE_EN = "outside what I can help with"
 
 
+def mostly_english(text: str) -> bool:
+    """English answers may quote a Chinese name (e.g. the 移民局 app), but only in passing."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and len(CJK.findall(text)) < 0.05 * len(letters)
+
+
 def replies(stack, chat_id: int) -> list:
     sends = stack.api.calls("sendMessage", chat_id)
     assert sends, f"no reply sent\n{stack.logs()}"
@@ -53,7 +59,7 @@ def test_english_question_gets_english_answer_with_keyboard(telegram_stack):
     ask(telegram_stack, U.text(chat, "How do I apply for a passport?", language_code="en"))
     sends = replies(telegram_stack, chat)
     text = "\n".join(c.params["text"] for c in sends)
-    assert "passport" in text.lower() and not CJK.search(text)
+    assert "passport" in text.lower() and mostly_english(text)
     assert {"What to bring", "Where to go"} <= {b["text"] for b in keyboard(sends)}
     assert telegram_stack.tracker(f"telegram-{chat}")["slots"]["language"] == "en"
 
@@ -114,7 +120,7 @@ def test_start_greets_in_the_users_language(telegram_stack):
     ask(telegram_stack, U.text(880302, "/start", language_code="zh-hans"))
     en = "\n".join(c.params["text"] for c in replies(telegram_stack, 880301))
     zh = "\n".join(c.params["text"] for c in replies(telegram_stack, 880302))
-    assert "Hello" in en and not CJK.search(en)
+    assert "Hello" in en and mostly_english(en)
     assert "您好" in zh
 
 
@@ -126,7 +132,7 @@ def test_lang_switch_changes_and_keeps_the_language(telegram_stack):
     count = len(replies(telegram_stack, chat))
     ask(telegram_stack, U.text(chat, "护照怎么办理？"))  # Chinese text, English chosen
     answer = "\n".join(c.params["text"] for c in replies(telegram_stack, chat)[count:])
-    assert "passport" in answer.lower() and not CJK.search(answer)
+    assert "passport" in answer.lower() and mostly_english(answer)
     assert telegram_stack.tracker(f"telegram-{chat}")["slots"]["language"] == "en"
 
     count = len(replies(telegram_stack, chat))

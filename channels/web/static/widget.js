@@ -499,12 +499,16 @@
     return node;
   }
 
-  // After a long answer, show its beginning rather than its end.
+  // After a long answer, show its beginning (with the question above it) rather than its end.
   function revealReplies(first) {
     if (!first) return;
-    var span = ui.log.scrollHeight - first.offsetTop;
-    if (span > ui.log.clientHeight) ui.log.scrollTop = Math.max(0, first.offsetTop - 8);
-    else scrollToEnd();
+    var prev = first.previousElementSibling;
+    var anchor = prev && prev.classList.contains("gw-user") ? prev : first;
+    if (ui.log.scrollHeight - anchor.offsetTop > ui.log.clientHeight) {
+      ui.log.scrollTop = Math.max(0, anchor.offsetTop - 8);
+    } else {
+      scrollToEnd();
+    }
   }
 
   function setEntryStatus(id, status) {

@@ -1,0 +1,75 @@
+"""Staff commands for handoff tickets: `python -m service_desk list|show|close`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+
+from bot.settings import Settings
+from knowledge_base import db
+from service_desk.models import HandoffTicket
+from service_desk.rasa_api import append_event
+from service_desk.store import ensure_schema
+
+
+def _session(url: str | None):
+    engine = db.get_engine(url)
+    ensure_schema(engine)
+    return db.session_scope(engine)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with _session(args.database_url) as session:
+        q = session.query(HandoffTicket).order_by(HandoffTicket.id)
+        if not args.all:
+            q = q.filter_by(status="open")
+        for t in q:
+            print(f"{t.id}\t{t.status}\t{t.language}\t{t.channel}\t{t.service or '-'}\t{t.sender_id}\t{t.created_at}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with _session(args.database_url) as session:
+        t = session.get(HandoffTicket, args.ticket)
+        if t is None:
+            print(f"error: no ticket {args.ticket}", file=sys.stderr)
+            return 1
+        print(json.dumps({"id": t.id, "status": t.status, "sender_id": t.sender_id, "language": t.language,
+                          "service": t.service, "reason": t.reason, "transcript": t.transcript},
+                         ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    """Closes a ticket and resumes the bot for that conversation."""
+    settings = Settings.from_env()
+    with _session(args.database_url) as session:
+        t = session.get(HandoffTicket, args.ticket)
+        if t is None or t.status != "open":
+            print(f"error: no open ticket {args.ticket}", file=sys.stderr)
+            return 1
+        append_event(args.rasa_url or settings.rasa_url, t.sender_id, {"event": "resume"},
+                     token=settings.rasa_token, timeout=settings.http_timeout)
+        t.status, t.closed_by, t.closed_at = "closed", args.by, datetime.now(timezone.utc)
+    print(f"ticket {args.ticket} closed; the assistant answers that conversation again")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m service_desk", description=__doc__)
+    ap.add_argument("--database-url", help="default: $DATABASE_URL or var/knowledge_base.db")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("list", help="open tickets (--all for every ticket)")
+    p.add_argument("--all", action="store_true")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("show", help="one ticket with its masked transcript")
+    p.add_argument("ticket", type=int)
+    p.set_defaults(func=cmd_show)
+    p = sub.add_parser("close", help="close a ticket and resume the bot for that conversation")
+    p.add_argument("ticket", type=int)
+    p.add_argument("--by", default="staff")
+    p.add_argument("--rasa-url", help="default: $RASA_URL or http://localhost:5005")
+    p.set_defaults(func=cmd_close)
+    args = ap.parse_args(argv)
+    return args.func(args)
