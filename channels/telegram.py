@@ -108,10 +108,17 @@ class TelegramConfig:
             value = creds.get(key)
             return str(value).strip() if value not in (None, "") else str(fallback or "").strip()
 
+        try:
+            timeout = float(pick("timeout", settings.http_timeout))
+        except ValueError:
+            timeout = 0.0
+        if not timeout > 0:
+            logger.warning("telegram: invalid timeout; using %ss", cls.timeout)
+            timeout = cls.timeout
         return cls(token=pick("token", settings.telegram_token),
                    secret=pick("secret", settings.telegram_secret),
                    base_url=pick("base_url", DEFAULT_BASE_URL),
-                   timeout=float(pick("timeout", settings.http_timeout)))
+                   timeout=timeout)
 
     @property
     def configured(self) -> bool:
@@ -121,6 +128,7 @@ class TelegramConfig:
 def make_bot(config: TelegramConfig) -> Bot:
     """A ``telegram.Bot`` on ``config.base_url`` with connect/read/write/pool timeouts."""
     redact.protect(config.token)  # the token is part of every request URL that httpx logs
+
     def request(pool: int) -> HTTPXRequest:
         return HTTPXRequest(connection_pool_size=pool, connect_timeout=min(5.0, config.timeout),
                             read_timeout=config.timeout, write_timeout=config.timeout,
@@ -136,10 +144,14 @@ def sender_id(chat_id: int) -> str:
     return f"{SENDER_PREFIX}{chat_id}"
 
 
-def chat_id_of(recipient_id: str) -> int:
-    """The Telegram chat id of a Rasa sender id (``telegram-123`` or plain ``123``)."""
-    raw = str(recipient_id)
-    return int(raw.removeprefix(SENDER_PREFIX))
+def chat_id_of(recipient_id: str) -> int | None:
+    """The Telegram chat id of a Rasa sender id (``telegram-123`` or plain ``123``), else None."""
+    raw = str(recipient_id).removeprefix(SENDER_PREFIX)
+    try:
+        return int(raw)
+    except ValueError:
+        logger.warning("telegram: %r is not a Telegram conversation; nothing sent", recipient_id)
+        return None
 
 
 def parse_language(value: str | None) -> str | None:
@@ -250,6 +262,8 @@ class TelegramOutput(OutputChannel):
         """``text`` split into ≤4096-unit messages; the keyboard goes with the last one."""
         await self._ready()
         chat_id = chat_id_of(recipient_id)
+        if chat_id is None:
+            return
         chunks = split_text(clean_text(text or ""))
         if not chunks:
             if reply_markup is None:
@@ -270,7 +284,10 @@ class TelegramOutput(OutputChannel):
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._ready()
-        sent = await self.call(self.bot.send_photo, chat_id=chat_id_of(recipient_id), photo=image)
+        chat_id = chat_id_of(recipient_id)
+        if chat_id is None:
+            return
+        sent = await self.call(self.bot.send_photo, chat_id=chat_id, photo=image)
         if sent is None:
             await self.send(recipient_id, image)
 

@@ -450,6 +450,19 @@ def _negated_spans(prepared: str) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------- the searcher
 
 
+def dictionary_words(services: Sequence[Mapping]) -> list[str]:
+    """The jieba user-dictionary entries for these services (names, aliases, their normalised
+    forms, regional terms). The NLU tokenizer adds the very same words, so that Chinese is cut
+    the same way in training, in serving and in search."""
+    words: set[str] = set()
+    for s in services:
+        for lang in ("zh", "en"):
+            words.update(_strings(_bi(s.get("name"), lang)))
+            words.update(_strings(_bi(s.get("aliases"), lang)))
+    ordered = sorted(w for w in words if w)
+    return ordered + [_prepare(w) for w in ordered] + sorted(_ZH_TERMS)
+
+
 class Searcher:
     """Ranked service and FAQ search over an in-memory index (build once, query often)."""
 
@@ -457,8 +470,7 @@ class Searcher:
         self._services = [dict(s) for s in services]
         self._faqs = [self._faq_record(f) for f in faqs]
         self._service_index = {s["id"]: i for i, s in enumerate(self._services)}
-        words = self.user_words()
-        kbtext.add_words(words + [_prepare(w) for w in words] + list(_ZH_TERMS))
+        kbtext.add_words(dictionary_words(self._services))
         self._fuzzy_cache: dict[tuple[str, str], Any] = {}
         self._build_service_index()
         self._build_aliases()

@@ -127,7 +127,7 @@ def main() -> None:
     ap.add_argument("--templates", type=Path, default=ROOT / "data" / "templates" / "service_questions.yml")
     ap.add_argument("--shared-eval", type=Path, default=ROOT.parent / "shared" / "eval")
     ap.add_argument("--out", type=Path, default=ROOT / "data" / "nlu" / "generated")
-    ap.add_argument("--per-template", type=int, default=3)
+    ap.add_argument("--per-template", type=int, default=4)
     ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args()
     blocks = dedupe(generate(a.content, a.templates, a.shared_eval, a.per_template, a.seed),

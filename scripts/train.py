@@ -19,10 +19,11 @@ DOMAIN = ROOT / "bot" / "domain"
 
 
 def fingerprint_inputs(config: Path) -> list[Path]:
-    # Only what shapes the trained weights: components that run at inference only (the service
-    # resolver) are loaded from the code at serving time and need no retraining.
+    # What shapes the trained model: config, domain, data, KB names, and the trainable or
+    # tokenizing components (other code is loaded at serving time and needs no retraining).
     files = [config, ROOT / "requirements.lock", ROOT / "knowledge_base" / "text.py",
-             ROOT / "bot" / "components" / "tokenizer.py", ROOT / "bot" / "components" / "language.py"]
+             ROOT / "bot" / "components" / "tokenizer.py", ROOT / "bot" / "components" / "language.py",
+             ROOT / "bot" / "components" / "service_resolver.py"]
     for folder, pattern in [(DOMAIN, "*.yml"), (ROOT / "data", "**/*.yml"),
                             (ROOT / "knowledge_base" / "content" / "services", "*.yml")]:
         files += sorted(folder.glob(pattern))

@@ -166,17 +166,22 @@ class ServiceResolver(GraphComponent):
     def _maybe_override_intent(self, message: Message, score: float) -> None:
         intent = message.get(INTENT) or {}
         name, confidence = intent.get("name"), intent.get("confidence") or 0.0
-        if name and name.startswith(SERVICE_INTENT_PREFIX) or name == "inform_service":
+        if score < self._config["override_score"]:
+            return
+        if name and (name.startswith(SERVICE_INTENT_PREFIX) or name == "inform_service"):
+            if confidence < score:  # a clear service mention confirms a hesitant service question
+                message.set(INTENT, {"name": name, "confidence": score}, add_to_output=True)
             return
         unsure = confidence < self._config["unsure_confidence"]
-        if score < self._config["override_score"] or not (name in OVERRIDABLE_INTENTS or unsure):
+        if not (name in OVERRIDABLE_INTENTS or unsure):
             return
         ranking = message.get(INTENT_RANKING_KEY) or []
         aspect = next((r["name"] for r in ranking if r["name"].startswith(SERVICE_INTENT_PREFIX)),
                       "ask_overview")
         new_intent = {"name": aspect, "confidence": max(score, confidence)}
         message.set(INTENT, new_intent, add_to_output=True)
-        reordered = [new_intent] + [r for r in ranking if r["name"] != aspect]
+        demoted = {"name": name, "confidence": min(confidence, 1.0 - new_intent["confidence"])}
+        reordered = [new_intent, demoted] + [r for r in ranking if r["name"] not in (aspect, name)]
         message.set(INTENT_RANKING_KEY, reordered, add_to_output=True)
 
     def _maybe_reject(self, message: Message, text: str) -> None:

@@ -19,15 +19,16 @@ from knowledge_base import text as kb_text
 
 
 def knowledge_base_words(content_dir) -> List[str]:
-    """Service names and aliases from the knowledge-base YAML, for jieba's user dictionary."""
+    """jieba user-dictionary words from the knowledge-base YAML: the same words the search adds
+    (service names, aliases, regional terms), so training and serving cut Chinese alike."""
     import yaml
 
-    words: List[str] = []
+    from knowledge_base.search import dictionary_words
+
+    services: List[dict] = []
     for path in sorted((content_dir / "services").glob("*.yml")):
-        for service in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("services", []):
-            words.append(service.get("name", {}).get("zh", ""))
-            words.extend(service.get("aliases", {}).get("zh", []))
-    return [w for w in words if w and any("\u4e00" <= ch <= "\u9fff" for ch in w)]
+        services.extend((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("services", []))
+    return dictionary_words(services)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)

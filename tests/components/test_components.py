@@ -120,3 +120,9 @@ def test_the_vocabulary_survives_persistence(resolver, storage, context):
     loaded = ServiceResolver.load({}, storage, Resource("resolver"), context)
     assert loaded.coverage("要带什么材料") == 1.0
     assert loaded.coverage("set a timer for ten minutes") < 0.5
+
+
+def test_a_hesitant_service_question_with_a_clear_service_is_kept(resolver):
+    (msg,) = resolver.process([parsed("how do I renew my driving licence", "ask_how", 0.3)])
+    assert msg.get(INTENT)["name"] == "ask_how"
+    assert msg.get(INTENT)["confidence"] >= 0.5

@@ -78,6 +78,12 @@ def test_config_from_credentials_wins_over_environment():
     assert config.configured
 
 
+def test_config_bad_timeout_falls_back():
+    assert TelegramConfig.from_credentials({"timeout": "soon"}, {}).timeout == 10.0
+    assert TelegramConfig.from_credentials({"timeout": 0}, {}).timeout == 10.0
+    assert TelegramConfig.from_credentials({"timeout": "2.5"}, {}).timeout == 2.5
+
+
 def test_config_never_shows_token_or_secret():
     config = TelegramConfig(token="123:SECRET-TOKEN", secret="hush")
     assert "SECRET-TOKEN" not in repr(config) and "hush" not in repr(config)
@@ -437,6 +443,8 @@ async def test_output_channel_for_proactive_messages(channel, bot_api):
     assert bot_api.sent_texts(140) == ["工作人员回复：请携带身份证。", "自定义"]
     assert bot_api.sent_texts(141) == ["plain id works too"]
     assert len(bot_api.calls("sendPhoto", 140)) == 1
+    await output.send_response("web-visitor-42", {"text": "not a Telegram chat"})  # logged, not raised
+    assert not any(c.params.get("text") == "not a Telegram chat" for c in bot_api.calls())
 
 
 # --------------------------------------------------------------------------- HTTP (Sanic, like rasa run)
