@@ -22,6 +22,8 @@ class KnowledgeBaseAccess:
         self._sessions = db.make_sessionmaker(self._engine)
         self._district_version: Optional[int] = None
         self._district_patterns: list[tuple[re.Pattern, str]] = []
+        self._corrector_version: Optional[int] = None
+        self._corrector = None
 
     @classmethod
     def from_settings(cls) -> "KnowledgeBaseAccess":
@@ -43,8 +45,22 @@ class KnowledgeBaseAccess:
         return get_searcher(self._sessions)
 
     def search(self, text: str, lang: Optional[str] = None, limit: int = 5):
-        """Ranked service and FAQ hits for ``text``."""
-        return self.searcher().search(text, lang=lang, limit=limit)
+        """Ranked service and FAQ hits for ``text`` (sound-alike typos of service words corrected)."""
+        return self.searcher().search(self.corrector().correct(text or ""), lang=lang, limit=limit)
+
+    def corrector(self):
+        """The homophone corrector for the current content (rebuilt when the content changes)."""
+        from knowledge_base.spelling import HomophoneCorrector
+        from knowledge_base.text import sub_words
+
+        with self.session() as session:
+            version = repository.content_version(session)
+            if version != self._corrector_version:
+                words = [w for s in repository.list_services(session) for w in (s.name.zh, *s.aliases.zh)]
+                words += [part for w in list(words) for part in sub_words(w)]
+                self._corrector = HomophoneCorrector(words)
+                self._corrector_version = version
+        return self._corrector
 
     def rank_services(self, text: str, lang: Optional[str] = None, limit: int = 5) -> list[tuple[str, float]]:
         """Best score per service (FAQ hits count for their service), highest first."""

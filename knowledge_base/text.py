@@ -302,7 +302,7 @@ def _words(text: str) -> frozenset[str]:
 
 
 # Function words that reveal the sentence frame of a mixed message.
-_ZH_FRAME_CHARS = frozenset("我你您的了吗呢吧啊么什怎哪是在要想能可请问有没不和去帮把给这那个过还也都就该得用")
+_ZH_FRAME_CHARS = frozenset("我你您的了吗呢吧啊么什怎哪是在要想能可请问有没不和去帮把给这那个过还也都就该得用将到为让被从对向跟呀嘛几")
 _EN_FRAME_WORDS = _words(
     """
     i i'm me my we our you your he she it it's its they the a an is are am was were be do does did
@@ -334,7 +334,8 @@ def detect_language(text: str) -> LanguageGuess:
     """Guess the language of the message's sentence frame.
 
     Pure Chinese → zh, pure Latin → en, nothing lexical (emoji, digits) → en, not confident.
-    Mixed text goes by function words ("我想办 passport" → zh, "how do I get a 居住证" → en);
+    Mixed text goes by function words ("我想办 passport" → zh, "how do I get a 居住证" → en;
+    Chinese function words around English titles make a Chinese frame);
     without any, a substantial Han share decides (≥ 2 Han characters or ≥ 25 %).
     """
     text = unicodedata.normalize("NFKC", text or "")
@@ -349,6 +350,8 @@ def detect_language(text: str) -> LanguageGuess:
         return LanguageGuess("zh", traditional, True)
     zh_frame = sum(1 for c in han_chars if c in _ZH_FRAME_CHARS)
     en_frame = sum(1 for w in latin_words if w in _EN_FRAME_WORDS)
+    if zh_frame and han * 2 >= lat:  # Chinese grammar around English names/titles: a Chinese frame
+        return LanguageGuess("zh", traditional, zh_frame >= 2)
     if zh_frame != en_frame:
         lang = "zh" if zh_frame > en_frame else "en"
         return LanguageGuess(lang, traditional, abs(zh_frame - en_frame) >= 2)

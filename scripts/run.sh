@@ -36,6 +36,7 @@ for _ in $(seq 1 180); do
 
   Ready.
   Web page (chat widget):   http://localhost:$WEB_PORT/
+  Web chat channel:         http://localhost:$RASA_PORT/webhooks/webchat/webhook
   REST channel:             curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"护照怎么办理？"}'
   Tracker (slots):          http://localhost:$RASA_PORT/conversations/me/tracker
   Action server:            http://localhost:$ACTION_PORT/health

@@ -103,3 +103,21 @@ def test_any_message_gets_an_answer_without_crashing(bot, message):
     replies = bot.say(who, message)
     assert isinstance(replies, list)
     assert bot.tracker(who)["slots"]["language"] in ("zh", "en")
+
+
+def test_a_staff_edit_is_understood_and_answered_at_once(bot):
+    """An alias and a fee edited in the knowledge base work without retraining or restarting."""
+    from knowledge_base import db, repository
+
+    url = bot.env["DATABASE_URL"]
+    with db.session_scope(url) as session:
+        record = repository.export_content(session)
+        service = next(s for s in record["services"] if s["id"] == "notarization")
+        service["aliases"]["zh"] = list(service["aliases"]["zh"]) + ["盖个公章认证"]
+        service["fee"] = {"zh": "测试收费：每件50元", "en": "Test fee: CNY 50 per document"}
+        repository.upsert_service(session, service, user="e2e-test")
+    who = sender("edit")
+    reply = texts(bot.say(who, "盖个公章认证要多少钱"))
+    assert slots(bot, who)["service"] == "notarization"
+    assert "测试收费：每件50元" in reply
+    db.dispose_engines()
