@@ -50,6 +50,24 @@ def latest_entity(tracker: Tracker, name: str) -> Any:
     return None
 
 
+def latest_entity_confidence(tracker: Tracker, name: str) -> float:
+    for entity in (tracker.latest_message or {}).get("entities", []) or []:
+        if entity.get("entity") == name:
+            return float(entity.get("confidence_entity") or 0.0)
+    return 0.0
+
+
+def slot_before_latest_message(tracker: Tracker, name: str) -> Any:
+    """The value ``name`` had before the latest user message filled any slots."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == name:
+            return event.get("value")
+    return None
+
+
 class KnowledgeBaseAction(Action, ABC):
     """Base of actions that read the knowledge base (abstract: not registered itself)."""
 

@@ -7,17 +7,25 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import language, latest_entity, latest_text
+from actions.common import language, latest_entity, latest_text, slot_before_latest_message
 from actions.desk import channel_of, desk_session
 
 
-def _store(tracker: Tracker, rating, comment=None) -> None:
+def _answer_context(tracker: Tracker) -> Dict[str, Any]:
+    """The service and aspect of the answer being rated: as they were before the latest message
+    (a comment such as "the address is wrong" must not re-aim them)."""
+    return {name: slot_before_latest_message(tracker, name) or tracker.get_slot(name)
+            for name in ("service", "aspect")}
+
+
+def _store(tracker: Tracker, rating, comment=None) -> Dict[str, Any]:
     from service_desk.store import record_feedback
 
+    context = _answer_context(tracker)
     with desk_session() as session:
         record_feedback(session, sender_id=tracker.sender_id, channel=channel_of(tracker),
-                        language=language(tracker), service=tracker.get_slot("service"),
-                        aspect=tracker.get_slot("aspect"), rating=rating, comment=comment)
+                        language=language(tracker), rating=rating, comment=comment, **context)
+    return context
 
 
 class ActionStoreRating(Action):
@@ -48,9 +56,10 @@ class ActionStoreFeedback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         comment = tracker.get_slot("feedback_comment") or latest_text(tracker)
-        _store(tracker, tracker.get_slot("rating"), comment=comment)
+        context = _store(tracker, tracker.get_slot("rating"), comment=comment)
         dispatcher.utter_message(response="reply_feedback_thanks")
-        return [SlotSet("rating", None), SlotSet("feedback_comment", None)]
+        restore = [SlotSet(name, value) for name, value in context.items() if value]
+        return [SlotSet("rating", None), SlotSet("feedback_comment", None), *restore]
 
 
 class ActionAskFeedbackComment(Action):

@@ -8,14 +8,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
-from actions.common import KnowledgeBaseAction, language, latest_entity, latest_text
+from actions.common import (KnowledgeBaseAction, language, latest_entity, latest_entity_confidence, latest_text,
+                            slot_before_latest_message)
 from actions.offices import office_messages
 
 ASPECT_INTENTS = {f"ask_{a}": a for a in ("overview", "how", "materials", "where", "who", "fee",
                                           "duration", "hours", "online", "eligibility")}
 FAQ_MIN_SCORE = 0.75
 CLARIFY_MIN_SCORE = 0.3
-STRONG_MENTION = 0.5
+CONTEXT_SWITCH_SCORE = 0.6
 MAX_CHOICES = 4
 
 
@@ -31,8 +32,8 @@ class ActionAnswerService(KnowledgeBaseAction):
         text = latest_text(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         aspect = ASPECT_INTENTS.get(intent) or tracker.get_slot("aspect") or "overview"
-        entity = latest_entity(tracker, "service")
-        service_id = entity or tracker.get_slot("service")
+        entity = self._service_mention(tracker, intent)
+        service_id = entity or slot_before_latest_message(tracker, "service") or tracker.get_slot("service")
 
         if intent in ASPECT_INTENTS and not text.startswith("/"):
             faq = self._strong_faq(text, lang)
@@ -78,12 +79,22 @@ class ActionAnswerService(KnowledgeBaseAction):
                 events.append(SlotSet("service", service.id))
         return events
 
+    def _service_mention(self, tracker: Tracker, intent: str):
+        """The service the latest message names; a weak mention in a follow-up (审批要多久 after a
+        loan question) does not replace the service under discussion."""
+        entity = latest_entity(tracker, "service")
+        previous = slot_before_latest_message(tracker, "service")
+        if (entity and previous and entity != previous and intent != "inform_service"
+                and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE):
+            return None
+        return entity
+
     def _names_other_services(self, text: str, service_id: str, lang: str) -> bool:
         """True when the message (with no resolved service) strongly names other services than
         the one under discussion, e.g. "I lost my card" after a passport question."""
         if not text or text.startswith("/"):
             return False
-        strong = [sid for sid, s in self.kb.rank_services(text, lang=lang) if s >= STRONG_MENTION]
+        strong = [sid for sid, s in self.kb.rank_services(text, lang=lang) if s >= CONTEXT_SWITCH_SCORE]
         return bool(strong) and service_id not in strong
 
     def _resolve_unknown_service(self, dispatcher: CollectingDispatcher, text: str,

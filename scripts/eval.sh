@@ -13,18 +13,18 @@ echo "== 1. knowledge-base search (search alone, dev set)"
 $PY -m knowledge_base.eval_search eval/dev_messages.tsv
 
 $PY scripts/eval_data.py --shared "$SHARED/eval" --out results/eval_messages.tsv
-run_bot_eval() {  # $1 = label, $2 = config
+run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model folder
   echo "== 2. $1: service / aspect / refusals / reply language / dialogues"
   local start=$SECONDS
-  local model; model=$($PY scripts/train.py --config "$2" --prefix "eval-$1" | tail -n 1)
+  local model; model=$($PY scripts/train.py --config "$2" --prefix "$3" --out "$4" | tail -n 1)
   echo "   model: $model (ready after $((SECONDS - start)) s)"
   $PY scripts/eval_stack.py --model "$model" -- \
     $PY "$SHARED/tools/eval_conversations.py" --tsv results/eval_messages.tsv \
       --dialogues eval/dev_dialogues.yml --json "results/eval-$1.json" --show-failures "${SHOW_FAILURES:-0}" \
     | tee "results/eval-$1.txt"
 }
-run_bot_eval ours config.yml
-[ "${EVAL_SKIP_BASELINE:-0}" = 1 ] || run_bot_eval rasa-default config.default.yml
+run_bot_eval ours config.yml govassist models
+[ "${EVAL_SKIP_BASELINE:-0}" = 1 ] || run_bot_eval rasa-default config.default.yml baseline models/baseline
 
 if [ "${EVAL_SKIP_CV:-0}" != 1 ]; then
   echo "== 3. Rasa NLU cross-validation (3 folds, our pipeline)"

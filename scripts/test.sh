@@ -21,5 +21,7 @@ $PY -m rasa test core --model "$model" --stories tests/conversations --fail-on-p
   --out var/rasa-test >var/rasa-test.log 2>&1 \
   || { grep -v "^  " var/rasa-test.log | tail -n 30; cat var/rasa-test/failed_test_stories.yml 2>/dev/null | head -n 60; exit 1; }
 grep -E "Correct:|Accuracy:" var/rasa-test.log | head -n 4 || true
-echo "== pytest"
-$PY -m pytest -q -p no:cacheprovider "$@"
+echo "== pytest (unit, end-to-end, Telegram)"
+$PY -m pytest -q -p no:cacheprovider -m "not browser" "$@"
+echo "== pytest (browser: Playwright drives Debian's Chromium; own process, its event loop stays apart)"
+$PY -m pytest -q -p no:cacheprovider -m browser "$@"

@@ -143,8 +143,10 @@ class ServiceResolver(GraphComponent):
         kb = self._knowledge_base()
         entities = list(message.get(ENTITIES, []))
         service, score = self._resolve_service(kb, text)
+        if service and score < self._config["override_score"] and self._maybe_reject(message, text):
+            service = None  # a faint match ("多热" ~ 热线) in words no citizen uses for services
         if service:
-            entities.append(self._entity("service", service, text))
+            entities.append(self._entity("service", service, text, confidence=score))
             self._maybe_override_intent(message, score)
         else:
             self._maybe_reject(message, text)
@@ -184,20 +186,22 @@ class ServiceResolver(GraphComponent):
         reordered = [new_intent, demoted] + [r for r in ranking if r["name"] not in (aspect, name)]
         message.set(INTENT_RANKING_KEY, reordered, add_to_output=True)
 
-    def _maybe_reject(self, message: Message, text: str) -> None:
+    def _maybe_reject(self, message: Message, text: str) -> bool:
+        """Turns a service question in unknown words into ``out_of_scope``; True if it did."""
         intent = message.get(INTENT) or {}
         name = intent.get("name") or ""
         if not name.startswith(SERVICE_INTENT_PREFIX):
-            return
+            return False
         coverage = self.coverage(text)
         if coverage >= self._config["min_coverage"]:
-            return
+            return False
         rejected = {"name": "out_of_scope", "confidence": 1.0 - coverage}
         message.set(INTENT, rejected, add_to_output=True)
         ranking = message.get(INTENT_RANKING_KEY) or []
         message.set(INTENT_RANKING_KEY, [rejected] + [r for r in ranking if r["name"] != "out_of_scope"],
                     add_to_output=True)
+        return True
 
-    def _entity(self, name: str, value: str, text: str) -> Dict[str, Any]:
+    def _entity(self, name: str, value: str, text: str, confidence: float = 1.0) -> Dict[str, Any]:
         return {"entity": name, "value": value, "start": 0, "end": len(text),
-                "confidence_entity": 1.0, "extractor": type(self).__name__}
+                "confidence_entity": round(float(confidence), 4), "extractor": type(self).__name__}

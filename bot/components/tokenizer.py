@@ -2,10 +2,15 @@
 
 Traditional characters are mapped to Simplified inside tokens (offsets stay those of the
 original text), so a model trained on Simplified examples understands Traditional input.
+
+Citizens often tell a story first and ask at the end ("My son turned 18 ... how long does it
+take?"). For a message of several sentences, only the question sentence is tokenized, so the
+intent classifier sees what is asked; the service resolver still reads the whole message.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+import re
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -31,6 +36,33 @@ def knowledge_base_words(content_dir) -> List[str]:
     return dictionary_words(services)
 
 
+_SENTENCE_END = re.compile(r"[。！？!?；;]+|(?<=[a-z0-9\)])\.(?=\s)", re.IGNORECASE)
+_QUESTION = re.compile(r"[?？]|吗|呢|怎么|如何|哪|多少|多久|几|什么|\b(how|what|where|when|who|which|can|do|does|is|are)\b",
+                       re.IGNORECASE)
+FOCUS_MIN_LENGTH = 40
+SHORT_SENTENCE = 15
+
+
+def question_focus(text: str) -> Tuple[int, int]:
+    """The span of the sentence that asks, for a long message of several sentences (else all)."""
+    if len(text) < FOCUS_MIN_LENGTH:
+        return 0, len(text)
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text) and text[start:].strip():
+        spans.append((start, len(text)))
+    spans = [(a, b) for a, b in spans if text[a:b].strip()]
+    if len(spans) < 2:
+        return 0, len(text)
+    asking = [sp for sp in spans if _QUESTION.search(text[sp[0]:sp[1]])] or spans
+    start, end = asking[-1]
+    if end - start < SHORT_SENTENCE and len(asking) > 1:  # "…能在这边开吗？还是得回老家开？"
+        start = asking[-2][0]
+    return start, end
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class BilingualTokenizer(Tokenizer):
     """jieba + spaCy tokenizer that keeps knowledge-base service names whole."""
@@ -53,7 +85,9 @@ class BilingualTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
-        tokens = [Token(t.text, t.start, end=t.end, lemma=t.lemma) for t in kb_text.tokenize(text)]
+        start, end = question_focus(text)
+        tokens = [Token(t.text, t.start, end=t.end, lemma=t.lemma) for t in kb_text.tokenize(text)
+                  if t.start >= start and t.end <= end]
         if not tokens and text.strip():
             # emoji-only or punctuation-only text still needs one token for featurizers
             tokens = [Token(text.strip()[:50], 0, end=min(len(text), 50))]

@@ -56,6 +56,7 @@ async def test_feedback_comment_is_stored_masked(kb, kb_url, dispatcher, domain,
                            slots={"rating": "down", "service": "legal_aid"})
     events = await ActionStoreFeedback().run(dispatcher, tracker, domain)
     assert SlotSet("rating", None) in events
+    assert SlotSet("service", "legal_aid") in events
     (row,) = rows(kb_url, Feedback, sender)
     assert row.rating == "down" and row.comment == "地址不对，请联系我 139****1111"
 

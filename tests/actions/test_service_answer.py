@@ -118,3 +118,26 @@ async def test_a_faq_question_gets_the_staff_written_answer(kb, dispatcher, doma
     await ActionAnswerService().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["response"] == "reply_faq_answer"
     assert dispatcher.messages[0]["text_value"] == faq.answer.get(lang)
+
+
+def _history(service):
+    return [{"event": "slot", "name": "service", "value": service},
+            {"event": "user", "text": "...", "parse_data": {}}]
+
+
+async def test_a_weak_mention_in_a_follow_up_keeps_the_service(kb, dispatcher, domain, make_tracker):
+    tracker = make_tracker("审批要多久", intent="ask_duration", slots={"service": "maternity_registration"},
+                           entities=[{"entity": "service", "value": "maternity_registration", "confidence_entity": 0.51}],
+                           events=_history("housing_fund_loan"))
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "housing_fund_loan") in events
+
+
+async def test_a_strong_mention_switches_the_service(kb, dispatcher, domain, make_tracker):
+    tracker = make_tracker("那医保报销呢 也能在网上弄吗", intent="ask_online",
+                           slots={"service": "medical_insurance_reimbursement"},
+                           entities=[{"entity": "service", "value": "medical_insurance_reimbursement",
+                                      "confidence_entity": 0.93}],
+                           events=_history("unemployment_benefits"))
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "medical_insurance_reimbursement") in events

@@ -126,3 +126,17 @@ def test_a_hesitant_service_question_with_a_clear_service_is_kept(resolver):
     (msg,) = resolver.process([parsed("how do I renew my driving licence", "ask_how", 0.3)])
     assert msg.get(INTENT)["name"] == "ask_how"
     assert msg.get(INTENT)["confidence"] >= 0.5
+
+
+@pytest.mark.parametrize("text,focus", [
+    ("护照怎么办理？", "护照怎么办理？"),
+    ("下个月公司安排我去泰国出差，我长这么大还没出过国，手上没有护照。现在去办还来得及吗，一般多久能拿到？",
+     "现在去办还来得及吗，一般多久能拿到？"),
+    ("My son just turned 18 and has never had a passport. He leaves in May. How long does it take?",
+     "How long does it take?"),
+])
+def test_long_messages_focus_on_the_question(text, focus):
+    from bot.components.tokenizer import question_focus
+
+    start, end = question_focus(text)
+    assert text[start:end].strip() == focus
