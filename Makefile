@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 
 .DEFAULT_GOAL := help

@@ -51,14 +51,11 @@ class KnowledgeBaseAccess:
     def corrector(self):
         """The homophone corrector for the current content (rebuilt when the content changes)."""
         from knowledge_base.spelling import HomophoneCorrector
-        from knowledge_base.text import sub_words
 
         with self.session() as session:
             version = repository.content_version(session)
             if version != self._corrector_version:
-                words = [w for s in repository.list_services(session) for w in (s.name.zh, *s.aliases.zh)]
-                words += [part for w in list(words) for part in sub_words(w)]
-                self._corrector = HomophoneCorrector(words)
+                self._corrector = HomophoneCorrector.for_services(repository.list_services(session))
                 self._corrector_version = version
         return self._corrector
 

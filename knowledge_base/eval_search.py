@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from knowledge_base.search import DEFAULT_THRESHOLD, Hit, Searcher
+from knowledge_base.spelling import HomophoneCorrector
 
 OOS = "OOS"
 LANG_ORDER = ("zh", "zh-Hant", "en", "mixed")
@@ -90,8 +91,9 @@ def ranked_services(hits: list[Hit]) -> list[tuple[str, float]]:
     return out
 
 
-def evaluate(searcher: Searcher, rows: list[Row]) -> list[Outcome]:
-    return [Outcome(r, ranked_services(searcher.search(r.text, limit=10))) for r in rows]
+def evaluate(searcher: Searcher, rows: list[Row], correct=lambda text: text) -> list[Outcome]:
+    """Ranks each row's text, after ``correct`` (the homophone correction the bot applies)."""
+    return [Outcome(r, ranked_services(searcher.search(correct(r.text), limit=10))) for r in rows]
 
 
 def _pct(k: int, n: int) -> str:
@@ -146,9 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     services, faqs = load_content(content)
     searcher = Searcher.from_records(services, faqs)
     rows = read_rows(args.tsv)
-    searcher.search("warm-up")
+    corrector = HomophoneCorrector.for_services(services)
+    searcher.search(corrector.correct("warm-up"))
     started = time.perf_counter()
-    outcomes = evaluate(searcher, rows)
+    outcomes = evaluate(searcher, rows, corrector.correct)
     elapsed = time.perf_counter() - started
     print(f"content: {len(services)} services, {len(faqs)} FAQs from {content}")
     print(report(outcomes, args.threshold, args.show_failures, elapsed))

@@ -31,6 +31,20 @@ class HomophoneCorrector:
         self._lengths = sorted({len(k) for k in self._by_sound}, reverse=True)
         self._latin = {"".join(k): w for k, w in self._by_sound.items() if len("".join(k)) >= MIN_LATIN_PINYIN}
 
+    @classmethod
+    def for_services(cls, services: Iterable) -> "HomophoneCorrector":
+        """A corrector for the Chinese names and aliases of ``services`` (dicts or records) and
+        the dictionary words inside them."""
+        from knowledge_base.text import sub_words
+
+        words: list[str] = []
+        for s in services:
+            name, aliases = (s["name"], s["aliases"]) if isinstance(s, dict) else (s.name, s.aliases)
+            zh_name = name["zh"] if isinstance(name, dict) else name.zh
+            zh_aliases = aliases.get("zh", []) if isinstance(aliases, dict) else aliases.zh
+            words += [str(zh_name), *map(str, zh_aliases)]
+        return cls(words + [part for w in words for part in sub_words(w)])
+
     def correct(self, text: str) -> str:
         """``text`` with sound-alike misspellings of known words replaced."""
         if not text or not self._by_sound:

@@ -4,7 +4,7 @@
 # then Rasa's NLU cross-validation summary. Set EVAL_SKIP_BASELINE=1 / EVAL_SKIP_CV=1 to skip parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=2
+export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=2
 PY=.venv/bin/python
 SHARED=${SHARED_DIR:-$(cd .. && pwd)/shared}
 mkdir -p results

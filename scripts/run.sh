@@ -3,7 +3,7 @@
 # `scripts/run.sh --shell` talks to the bot in the terminal instead of serving HTTP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 RASA_PORT=${RASA_PORT:-5005} ACTION_PORT=${ACTION_PORT:-5055} WEB_PORT=${WEB_PORT:-8080}
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webhook}
 export TRACKER_DB=${TRACKER_DB:-$PWD/var/tracker.db}

@@ -50,7 +50,7 @@ def train(config: Path, out: Path, name: str) -> Path:
     cmd = [sys.executable, "-m", "rasa", "train", "--config", str(config), "--domain", str(DOMAIN),
            "--data", *[str(p) for p in TRAINING_DATA if p.exists()], "--out", str(out),
            "--fixed-model-name", name]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false"}
     subprocess.run(cmd, check=True, cwd=ROOT, env=env)
     return model
 

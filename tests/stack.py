@@ -56,7 +56,7 @@ class BotStack:
 
     @property
     def env(self) -> dict:
-        return {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
+        return {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false",
                 "DATABASE_URL": f"sqlite:///{self.workdir / 'kb.db'}",
                 "TRACKER_DB": str(self.workdir / "tracker.db"),
                 "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook", **self.extra_env}
