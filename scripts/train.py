@@ -23,7 +23,7 @@ def fingerprint_inputs(config: Path) -> list[Path]:
     # tokenizing components (other code is loaded at serving time and needs no retraining).
     files = [config, ROOT / "requirements.lock", ROOT / "knowledge_base" / "text.py",
              ROOT / "bot" / "components" / "tokenizer.py", ROOT / "bot" / "components" / "language.py",
-             ROOT / "bot" / "components" / "service_resolver.py"]
+             ROOT / "bot" / "components" / "service_resolver.py"]  # (aspect_cues: inference only)
     for folder, pattern in [(DOMAIN, "*.yml"), (ROOT / "data", "**/*.yml"),
                             (ROOT / "knowledge_base" / "content" / "services", "*.yml")]:
         files += sorted(folder.glob(pattern))

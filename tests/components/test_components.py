@@ -140,3 +140,18 @@ def test_long_messages_focus_on_the_question(text, focus):
 
     start, end = question_focus(text)
     assert text[start:end].strip() == focus
+
+
+@pytest.mark.parametrize("text,predicted,expected", [
+    ("护照怎么办理？", "ask_where", "ask_how"),          # no 哪里/where; 怎么办 says how
+    ("How much does it cost?", "ask_duration", "ask_fee"),
+    ("在哪里办，要带什么材料", "ask_where", "ask_where"),  # two aspects cued: the prediction stands
+    ("护照", "ask_overview", "ask_overview"),              # no cue at all: the prediction stands
+    ("要带什么材料", "ask_materials", "ask_materials"),
+])
+def test_aspect_cues_fix_slips_only(storage, context, text, predicted, expected):
+    from bot.components.aspect_cues import AspectCueChecker
+
+    checker = AspectCueChecker.create({}, storage, Resource("cues"), context)
+    (msg,) = checker.process([parsed(text, predicted)])
+    assert msg.get(INTENT)["name"] == expected
