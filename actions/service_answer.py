@@ -8,8 +8,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
-from actions.common import (KnowledgeBaseAction, language, latest_entity, latest_entity_confidence, latest_text,
-                            slot_before_latest_message)
+from actions.common import (
+    KnowledgeBaseAction,
+    language,
+    latest_entity,
+    latest_entity_confidence,
+    latest_text,
+    slot_before_latest_message,
+)
 from actions.offices import office_messages
 
 ASPECT_INTENTS = {f"ask_{a}": a for a in ("overview", "how", "materials", "where", "who", "fee",

@@ -103,7 +103,7 @@ def _pct(k: int, n: int) -> str:
 def report(outcomes: list[Outcome], threshold: float, show_failures: int, elapsed: float) -> str:
     ins = [o for o in outcomes if o.row.service != OOS]
     oos = [o for o in outcomes if o.row.service == OOS]
-    langs = [l for l in LANG_ORDER if any(o.row.lang == l for o in ins)]
+    langs = [lang for lang in LANG_ORDER if any(o.row.lang == lang for o in ins)]
     langs += sorted({o.row.lang for o in ins} - set(langs))
     lines = [f"{'lang':<9}{'n':>5}{'top-1':>9}{'top-3':>9}{'below thr':>11}"]
     for lang in langs + ["overall"]:

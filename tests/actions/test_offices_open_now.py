@@ -5,7 +5,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.offices import office_message
-from knowledge_base.repository import Bilingual, Calendar, District, LunchBreak, OpeningHours, Office
+from knowledge_base.repository import Bilingual, Calendar, District, LunchBreak, Office, OpeningHours
 
 from .conftest import TZ
 
