@@ -27,6 +27,7 @@ import re
 import unicodedata
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -44,20 +45,16 @@ SENDER_RE = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 # Rasa's own pattern for "/intent@confidence{entities}" messages.
 PAYLOAD_RE = re.compile(r"^/(?P<intent>[^{@\s]+)(?P<confidence>@[0-9.]+)?(?P<entities>\{.*\})?$", re.DOTALL)
 
-ERRORS: dict[str, dict[str, str]] = {
-    "invalid_json": {"zh": "请求格式不正确。", "en": "The request is not valid JSON."},
-    "body_too_large": {"zh": "请求太大。", "en": "The request is too large."},
-    "invalid_sender": {"zh": "会话标识无效。", "en": "The sender id is missing or invalid."},
-    "invalid_message": {"zh": "消息必须是文字。", "en": "The message must be text."},
-    "empty_message": {"zh": "消息不能为空。", "en": "The message is empty."},
-    "message_too_long": {
-        "zh": f"消息太长了，请控制在 {MAX_MESSAGE_CHARS} 个字以内。",
-        "en": f"The message is too long; please keep it under {MAX_MESSAGE_CHARS} characters.",
-    },
-    "invalid_metadata": {"zh": "附加信息格式不正确。", "en": "The metadata must be a small JSON object."},
-    "processing_failed": {"zh": "抱歉，处理您的消息时出错了，请稍后再试。",
-                          "en": "Sorry, something went wrong with your message. Please try again."},
-}
+def _load_errors() -> dict[str, dict[str, str]]:
+    """The API's error texts (channels/web/errors.yml), zh and en."""
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).with_name("errors.yml")).read_text(encoding="utf-8"))
+    return {code: {lang: text.format(max_chars=MAX_MESSAGE_CHARS) for lang, text in texts.items()}
+            for code, texts in data.items()}
+
+
+ERRORS: dict[str, dict[str, str]] = _load_errors()
 
 
 class RequestError(Exception):
