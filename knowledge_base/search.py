@@ -2,9 +2,10 @@
 
 The core (:class:`Searcher`) is built from plain records and has no database dependency.
 
-Text is normalised (NFKC, Traditional → Simplified, lower case, a few regional/colloquial
-variants) and cut into *units*: jieba words for Chinese (backed by character bigrams and
-unigrams, so segmentation differences and typos still match partly) and lemma stems for English
+Text is normalised (NFKC, Traditional → Simplified, lower case, regional/colloquial variants
+such as 不见了 → 丢失了, and phrase rewrites such as 香港驾照 / "UK licence" → a foreign licence)
+and cut into *units*: jieba words for Chinese (backed by character bigrams and unigrams, so
+segmentation differences and typos still match partly) and lemma stems for English
 (typo-tolerant; pinyin loanwords such as "shebao" map to their Chinese words).
 
 Service score = 1 − (1 − A)(1 − 0.85·C), in 0..1, where
@@ -13,7 +14,9 @@ Service score = 1 − (1 − A)(1 − 0.85·C), in 0..1, where
   aliases, FAQ questions (and, weakly, its summary);
 * A (alias strength) is set when a name or alias occurs verbatim in the query (Chinese by
   substring, English by stem sequence); where aliases of different services overlap, the
-  longest wins ("港澳通行证" beats "通行证").
+  longest wins ("港澳通行证" beats "通行证"). A generic alias ("护照", "ID card") is shared with
+  the siblings whose aliases contain it ("护照丢了"), for a sibling that the rest of the text
+  matches clearly better than the alias's owner ("护照被偷了，要补办" → passport_renewal).
 
 FAQ score = query coverage × question coverage over the best question variant.
 Question words carry no weight and service-neutral aspect words (材料, fee, where …) little, so a
@@ -59,6 +62,9 @@ _COVERAGE_POWER = 1.2  # > 1 discounts partial coverage (one incidental word in 
 _BIGRAM_FACTOR = 0.9
 _CHAR_FACTOR = 0.35
 _NEGATED_PENALTY = 0.5
+# A generic alias ("护照") also counts for its siblings ("护照丢了" → passport_renewal) when the rest of
+# the text matches a sibling by this much more (× the largest IDF; more than any one aspect word).
+_FAMILY_EVIDENCE = 0.2
 _MIN_SCORE = 0.05
 _MISSING = object()
 
@@ -131,6 +137,7 @@ _EN_ASPECT = _words(
     internet app web eligible eligibility qualify qualified condition conditions step steps process
     procedure when how procedures appointment queue weekend weekends holiday holidays saturday
     sunday monday friday quick quickly fast urgent soon collect pick send mail post form forms
+    china chinese
     """
 )
 _EN_AUX = _words(
@@ -163,13 +170,38 @@ _ZH_VARIANTS = {
     "身分证": "身份证", "国小": "小学", "国中": "初中", "网路": "网络", "健保": "医保", "机车": "摩托",
     "讯息": "信息", "遗失": "丢失", "弄丢": "丢失", "掉了": "丢了", "补领": "补办", "补发": "补办",
     "换领": "换证", "换发": "换证", "过期": "到期",
+    # Taiwan/Hong Kong usage and common slips
+    "不见了": "丢失了", "扶助": "援助", "法扶": "法援", "哪支电话": "哪个电话", "仲栽": "仲裁",
+    "被盗": "被偷",
 }
 # Regional terms of another length, rewritten per word (they are also kept whole by jieba).
 _ZH_TERMS = {
     "身心障碍": "残疾", "身障": "残疾", "身障手册": "残疾证", "身心障碍手册": "残疾证", "户政事务所": "派出所",
     "户政": "户籍", "健保卡": "医保卡", "驾驶执照": "驾驶证", "行车执照": "行驶证", "台胞证": "台湾居民来往大陆通行证",
+    "低收入户": "低保户", "中低收入户": "低保户", "房租": "租房", "外籍人士": "外国人", "外籍人员": "外国人",
+    "资遣": "辞退", "薪水": "工资", "薪资": "工资", "欠薪": "拖欠工资", "牌照": "车牌", "婴儿": "新生儿",
+    "破损": "损坏", "弄坏": "损坏", "撕坏": "损坏", "撕破": "损坏", "泡坏": "损坏", "缺角": "损坏",
+    "找不到": "丢失", "检举": "举报", "娃": "孩子", "娃娃": "孩子", "小娃": "孩子", "宝贝": "宝宝",
 }
 _ZH_VARIANT_RE = re.compile("|".join(sorted(map(re.escape, _ZH_VARIANTS), key=len, reverse=True)))
+# Places whose driving licences are converted, not renewed (a 香港驾照, a UK licence).
+_ZH_ABROAD = (
+    "外国|国外|海外|境外|港澳|港台|香港|澳门|台湾|美国|英国|德国|法国|日本|韩国|俄罗斯|加拿大|澳大利亚|澳洲|新西兰|"
+    "新加坡|马来西亚|泰国|意大利|西班牙|荷兰|瑞士|瑞典|印度|越南|菲律宾|巴西|墨西哥|欧洲|美洲|非洲"
+)
+_EN_ABROAD = (
+    r"foreign|overseas|international|abroad|u\.s\.|usa|uk|american|british|english|german|french|japanese|"
+    r"korean|australian|canadian|russian|italian|spanish|dutch|swiss|swedish|indian|singapore|singaporean|"
+    r"malaysian|thai|brazilian|mexican|european|hong kong|hk|taiwan|taiwanese|macau|macao"
+)
+_LICENCE = r"(?:driving|driver'?s?|drivers'|motorcycle)?\s*licen[cs]e"
+# Phrase rewrites (any length; offsets refer to the prepared text only).
+_PHRASES = (
+    (re.compile(f"(?:{_ZH_ABROAD})的?(?:驾照|驾驶证|驾驶执照)"), "境外驾照"),
+    (re.compile("(?:换成|换为|转成|转为|转换成|换|转)(?:中国|国内|内地|大陆)的?(?:驾照|驾驶证|驾驶执照)"), "换国内驾照"),
+    (re.compile(rf"\b(?:{_EN_ABROAD})\s+{_LICENCE}\b"), "foreign driving licence"),
+    (re.compile(rf"\b(my|an?|the|his|her|our|their|your)\s+us\s+{_LICENCE}\b"), r"\1 foreign driving licence"),
+)
 
 # Morphology that the suffix stripper does not catch (query and index both use it).
 _STEM_MAP = {
@@ -178,6 +210,8 @@ _STEM_MAP = {
     "enroll": "enrol", "enrolled": "enrol", "enrollment": "enrol", "labor": "labour",
     "center": "centre", "centers": "centre", "lost": "los", "lose": "los", "loss": "los",
     "program": "programme", "complaint": "complain", "complaints": "complain",
+    "steal": "los", "stolen": "los", "stole": "los", "theft": "los", "misplaced": "los", "identity": "id",
+    "lend": "loan", "lent": "loan", "lending": "loan", "borrow": "loan", "borrowed": "loan", "borrowing": "loan",
 }
 _INFLECTIONS = (("ings", ""), ("ing", ""), ("ies", "y"), ("ed", ""), ("s", ""))
 _DERIVATIONS = (
@@ -218,6 +252,8 @@ def _stem(lemma: str) -> str:
         stripped = _strip(w, suffix, repl)
         if stripped:
             w = _DOUBLED.sub(r"\1", stripped) if suffix in ("ing", "ed") else stripped
+            if suffix in ("ing", "ed") and len(w) >= 6 and w.endswith(("at", "is", "iv")):
+                w += "e"  # notarised → notarise, translated → translate (then as -ise, -ate)
             break
     if w in _STEM_MAP:
         return _STEM_MAP[w]
@@ -272,8 +308,11 @@ class _Unit:
 
 
 def _prepare(text: str) -> str:
-    """Normalised text of the same length: NFKC, Simplified, lower case, variant rewrites."""
-    return _ZH_VARIANT_RE.sub(lambda m: _ZH_VARIANTS[m.group(0)], kbtext.normalize_aligned(text))
+    """Normalised text: NFKC, Simplified, lower case, variant and phrase rewrites."""
+    text = _ZH_VARIANT_RE.sub(lambda m: _ZH_VARIANTS[m.group(0)], kbtext.normalize_aligned(text))
+    for pattern, repl in _PHRASES:
+        text = pattern.sub(repl, text)
+    return text
 
 
 def _zh_unit(word: str, start: int, end: int, latin: bool) -> _Unit | None:
@@ -352,6 +391,7 @@ class _Alias:
     service: int
     text: str  # the alias as written (for Hit.matched)
     strength: float
+    via: tuple[int, ...] = ()  # family alias: the services that own it (see Searcher._family_table)
 
 
 @dataclass
@@ -421,6 +461,11 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         prev2, prev = prev, cur
     return prev[-1]
+
+
+def _contains(big: tuple, small: tuple) -> bool:
+    """True if ``small`` is a contiguous part of ``big``."""
+    return any(big[j:j + len(small)] == small for j in range(len(big) - len(small) + 1))
 
 
 def _deletions(word: str) -> set[str]:
@@ -558,6 +603,28 @@ class Searcher:
         self._zh_aliases = self._alias_table(zh, self._zh_df(zh), lambda k: {2: 0.55, 3: 0.62}.get(len(k), 0.7))
         self._en_aliases = self._alias_table(en, self._en_df(en), lambda k: {1: 0.55, 2: 0.65}.get(len(k), 0.7))
         self._en_alias_max = max((len(k) for k in self._en_aliases), default=0)
+        self._zh_family = self._family_table(self._zh_aliases, lambda big, small: small in big)
+        self._en_family = self._family_table(self._en_aliases, _contains)
+
+    @staticmethod
+    def _family_table(aliases: dict, contains) -> dict:
+        """Generic alias → the sibling services that have a longer alias containing it.
+
+        "护照" names passport_application, but "护照丢了" and "换护照" belong to passport_renewal:
+        the generic word is the family's. A sibling gets the alias's strength when the rest of the
+        message (lost, expired, newborn, foreign …) speaks for it (see :meth:`_score_services`).
+        """
+        out: dict = {}
+        for key, owners in aliases.items():
+            own = {a.service for a in owners}
+            strength = max(a.strength for a in owners)
+            siblings = sorted({
+                a.service for other, o in aliases.items() if other != key and contains(other, key) for a in o
+            } - own)
+            if siblings:
+                via = tuple(sorted(own))
+                out[key] = [_Alias(i, owners[0].text, strength, via) for i in siblings]
+        return out
 
     def _add_alias(self, alias: str, i: int, zh: dict, en: dict) -> None:
         prepared = _prepare(alias)
@@ -590,10 +657,7 @@ class Searcher:
             for i, _ in owners:
                 by_service.setdefault(i, []).append(key)
 
-        def contains(big: tuple, small: tuple) -> bool:
-            return any(big[j:j + len(small)] == small for j in range(len(big) - len(small) + 1))
-
-        return {key: sum(any(contains(k, key) for k in ks) for ks in by_service.values()) for key in en}
+        return {key: sum(any(_contains(k, key) for k in ks) for ks in by_service.values()) for key in en}
 
     @staticmethod
     def _alias_table(table: dict, df: dict, base) -> dict:
@@ -776,7 +840,7 @@ class Searcher:
             start = compact.find(norm)
             while start >= 0:
                 s, e = positions[start], positions[start + len(norm) - 1] + 1
-                found += [(a, s, e) for a in aliases]
+                found += [(a, s, e) for a in aliases + self._zh_family.get(norm, [])]
                 start = compact.find(norm, start + 1)
         latin = [u for u in units if u.latin]
         found += self._en_sequence_matches(latin, with_aspect=True)
@@ -792,7 +856,7 @@ class Searcher:
                 key = tuple(keys[i:j])
                 if not with_aspect and key in self._en_aspect_aliases:
                     continue
-                for a in self._en_aliases.get(key, ()):
+                for a in self._en_aliases.get(key, []) + self._en_family.get(key, []):
                     found.append((a, units[i].start, units[j - 1].end))
         return found
 
@@ -807,9 +871,17 @@ class Searcher:
     def _weights(self, query: _Query, faq: bool) -> list[float]:
         return [
             0.0 if self._unknown_number(u) else
-            u.weight(faq) * self._importance(u) * (_W_NEGATED if query.is_negated(u.start) else 1.0)
+            self._class_weight(u, faq) * self._importance(u) * (_W_NEGATED if query.is_negated(u.start) else 1.0)
             for u in query.units
         ]
+
+    def _class_weight(self, u: _Unit, faq: bool) -> float:
+        """Like :meth:`_Unit.weight`, but a misspelt aspect word ("tkae") counts as the aspect word."""
+        if not u.zh and not u.aspect and u.key not in self._stems.idf:
+            fuzzy = self._fuzzy_stem(u)
+            if fuzzy and fuzzy[0] in _EN_ASPECT_STEMS:
+                return _W_ASPECT_FAQ if faq else _W_ASPECT
+        return u.weight(faq)
 
     def _unknown_number(self, u: _Unit) -> bool:
         """Numbers count only when the content knows them (e.g. a hotline number)."""
@@ -822,6 +894,13 @@ class Searcher:
         for u, w in zip(query.units, weights):
             for d, m in self._unit_matches(u).items():
                 coverage[d] = coverage.get(d, 0.0) + w * m
+        # A family alias counts for a sibling only if the rest of the text speaks for the sibling
+        # more than for the alias's owner ("护照" alone stays passport_application).
+        margin = _FAMILY_EVIDENCE * self._idf_max
+        query.matches = [
+            m for m in query.matches
+            if not m[0].via or coverage.get(m[0].service, 0.0) >= max(coverage.get(o, 0.0) for o in m[0].via) + margin
+        ]
         strength: dict[int, float] = {}
         negated: set[int] = set()
         for a, s, _ in query.matches:

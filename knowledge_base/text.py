@@ -21,6 +21,8 @@ __all__ = [
     "Token",
     "add_words",
     "detect_language",
+    "dictionary_boundaries",
+    "dictionary_freq",
     "is_han",
     "normalize",
     "normalize_aligned",
@@ -301,6 +303,8 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# A message that opens in Chinese ("我想 听 …", "请帮我 …"): its first run of Han characters.
+_LEADING_HAN_RE = re.compile(r"^[^A-Za-z\u3400-\u9fff\uf900-\ufaff]*([\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\s]*)")
 # Function words that reveal the sentence frame of a mixed message.
 _ZH_FRAME_CHARS = frozenset("我你您的了吗呢吧啊么什怎哪是在要想能可请问有没不和去帮把给这那个过还也都就该得用将到为让被从对向跟呀嘛几")
 _EN_FRAME_WORDS = _words(
@@ -350,6 +354,9 @@ def detect_language(text: str) -> LanguageGuess:
         return LanguageGuess("zh", traditional, True)
     zh_frame = sum(1 for c in han_chars if c in _ZH_FRAME_CHARS)
     en_frame = sum(1 for w in latin_words if w in _EN_FRAME_WORDS)
+    lead = _LEADING_HAN_RE.match(text)
+    if lead and sum(1 for c in lead.group(1) if c in _ZH_FRAME_CHARS) >= 2:  # "我想听 the Music of …"
+        return LanguageGuess("zh", traditional, True)
     if zh_frame and han * 2 >= lat:  # Chinese grammar around English names/titles: a Chinese frame
         return LanguageGuess("zh", traditional, zh_frame >= 2)
     if zh_frame != en_frame:
@@ -357,3 +364,28 @@ def detect_language(text: str) -> LanguageGuess:
         return LanguageGuess(lang, traditional, abs(zh_frame - en_frame) >= 2)
     substantial = han >= 2 or han / (han + lat) >= 0.25
     return LanguageGuess("zh" if substantial else "en", traditional, False)
+
+
+# ---------------------------------------------------------------- dictionary look-ups (spelling)
+
+
+def dictionary_freq(word: str) -> int:
+    """jieba's frequency of ``word`` (Simplified) — 0 when it is not a dictionary word."""
+    return int(_jieba().FREQ.get(word) or 0)
+
+
+def dictionary_boundaries(text: str, split_whole: bool = False) -> set[int]:
+    """Offsets between the words of ``text`` (a Simplified Han run) cut by the dictionary alone
+    (no HMM guesses for unknown words, so a typo does not glue itself to its neighbour).
+    With ``split_whole``, ``text`` itself does not count as one word (the parts of an alias)."""
+    tk = _jieba()
+    dag = tk.get_DAG(text)
+    if split_whole and len(text) > 1:
+        dag[0] = [e for e in dag[0] if e != len(text) - 1] or [0]
+    route: dict = {}
+    tk.calc(text, dag, route)
+    bounds, x = {0, len(text)}, 0
+    while x < len(text):
+        x = route[x][1] + 1
+        bounds.add(x)
+    return bounds

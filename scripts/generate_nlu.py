@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import re
 from pathlib import Path
 
 import yaml
@@ -48,6 +49,31 @@ def fill(templates: list[str], services: list[dict], lang: str, rng: random.Rand
                 other = rng.choice([s for s in services if s["id"] != service["id"]])
                 text = text.replace("{other}", rng.choice(mentions(other, lang)))
             out.append(" ".join(text.split()))
+    return out
+
+
+_EN_PLURAL = [(re.compile(p, re.IGNORECASE), r) for p, r in (
+    (r"\bI am\b", "we are"), (r"\bI'm\b", "we're"), (r"\bI've\b", "we've"), (r"\bam I\b", "are we"), (r"\bI\b", "we"),
+    (r"\bmy\b", "our"), (r"\bme\b", "us"))]
+
+
+def other_person(text: str, lang: str) -> str:
+    """The same question asked for a couple or family ("we", "我们"), so that pronouns carry no
+    aspect: "what do we bring" is the same question as "what do I bring"."""
+    if lang == "zh":
+        return text.replace("我们", "我").replace("我", "我们")
+    for pattern, repl in _EN_PLURAL:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def with_other_persons(examples: list[str], lang: str, rng: random.Random, share: float) -> list[str]:
+    """``examples`` plus a plural-person variant of a share of those that have a first person."""
+    out = list(examples)
+    for e in examples:
+        variant = other_person(e, lang)
+        if variant != e and rng.random() < share:
+            out.append(variant)
     return out
 
 
@@ -91,9 +117,11 @@ def generate(content_dir: Path, templates_path: Path, shared_eval: Path, per: in
     blocks: dict[str, list[str]] = {}
     for aspect in ASPECTS:
         spec = templates["aspects"][aspect]
-        examples = fill(spec["zh"], services, "zh", rng, per, other_lang_share=0.15)
-        examples += fill(spec["en"], services, "en", rng, per)
-        examples += spec.get("zh_followup", []) + spec.get("en_followup", [])
+        examples = with_other_persons(fill(spec["zh"], services, "zh", rng, per, other_lang_share=0.15),
+                                      "zh", rng, 0.1)
+        examples += with_other_persons(fill(spec["en"], services, "en", rng, per), "en", rng, 0.15)
+        examples += with_other_persons(spec.get("zh_followup", []), "zh", rng, 0.5)
+        examples += with_other_persons(spec.get("en_followup", []), "en", rng, 0.5)
         blocks[f"ask_{aspect}"] = examples
     switch = fill(templates["switch"]["zh"], services, "zh", rng, per, 0.15)
     switch += fill(templates["switch"]["en"], services, "en", rng, per)

@@ -21,9 +21,11 @@ DOMAIN = ROOT / "bot" / "domain"
 def fingerprint_inputs(config: Path) -> list[Path]:
     # What shapes the trained model: config, domain, data, KB names, and the trainable or
     # tokenizing components (other code is loaded at serving time and needs no retraining).
-    files = [config, ROOT / "requirements.lock", ROOT / "knowledge_base" / "text.py",
-             ROOT / "bot" / "components" / "tokenizer.py", ROOT / "bot" / "components" / "language.py",
-             ROOT / "bot" / "components" / "service_resolver.py"]  # (aspect_cues: inference only)
+    files = [config, ROOT / "requirements.lock"]
+    if "bot.components" in config.read_text(encoding="utf-8"):  # (Rasa's default pipeline uses none)
+        files += [ROOT / "knowledge_base" / "text.py", ROOT / "bot" / "components" / "tokenizer.py",
+                  ROOT / "bot" / "components" / "language.py",
+                  ROOT / "bot" / "components" / "service_resolver.py"]  # (aspect_cues: inference only)
     for folder, pattern in [(DOMAIN, "*.yml"), (ROOT / "data", "**/*.yml"),
                             (ROOT / "knowledge_base" / "content" / "services", "*.yml")]:
         files += sorted(folder.glob(pattern))

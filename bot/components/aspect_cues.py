@@ -1,47 +1,133 @@
 """Catches the intent classifier's aspect slips with the question words themselves.
 
 If the predicted service question (``ask_<aspect>``) has none of its aspect's cue words in the
-message, but exactly one other aspect's cue words are there ("护照怎么办理" predicted as *where*:
-no 哪里/where, but 怎么办 → *how*), that aspect wins. Cue words live in bot/aspect_cues.yml.
+question sentence, but exactly one other aspect's cue words are there ("护照怎么办理" predicted
+as *where*: no 哪里/where, but 怎么 → *how*), that aspect wins. Cue words live in
+bot/aspect_cues.yml; service names and aliases are masked first, so "12345热线" or "how much can
+I borrow from the housing fund" do not count as cues.
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Pattern, Text, Tuple
 
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.intent_ranking import set_top_intent
+
 CUES_FILE = Path(__file__).resolve().parent.parent / "aspect_cues.yml"
 PREFIX = "ask_"
+MASK = "◇"
+NOT_ASPECTS = ("weak", "switch", "question")
 
 
-@lru_cache(maxsize=1)
-def aspect_cues(path: Path = CUES_FILE) -> Dict[str, List[str]]:
+def _pattern(entry: str) -> Pattern:
+    if entry.startswith("re:"):
+        return re.compile(entry[3:])
+    word = entry.lower()
+    if word.isascii():
+        return re.compile(r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])")
+    return re.compile(re.escape(word))
+
+
+@lru_cache(maxsize=4)
+def aspect_cues(path: Path = CUES_FILE) -> Dict[str, List[Pattern]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {aspect: [str(w).lower() for w in words] for aspect, words in data.items()}
+    return {aspect: [_pattern(str(e)) for e in entries] for aspect, entries in data.items()
+            if aspect not in NOT_ASPECTS}
+
+
+@lru_cache(maxsize=4)
+def weak_cues(path: Path = CUES_FILE) -> Dict[str, List[Pattern]]:
+    data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("weak") or {}
+    return {aspect: [_pattern(str(e)) for e in entries] for aspect, entries in data.items()}
+
+
+@lru_cache(maxsize=4)
+def _mentions(content_dir: str) -> Tuple[Pattern, ...]:
+    """Service names and aliases (normalised, longest first) as patterns to mask."""
+    from knowledge_base.text import normalize
+
+    words = set()
+    for path in sorted(Path(content_dir, "services").glob("*.yml")):
+        for service in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("services", []):
+            for field in ("name", "aliases"):
+                for lang in ("zh", "en"):
+                    value = (service.get(field) or {}).get(lang)
+                    for word in (value if isinstance(value, list) else [value]):
+                        if word and len(str(word)) > 1:
+                            words.add(normalize(str(word)))
+    names = [w for w in words if not any(p.search(w) for p in _section("question"))]  # not "结婚要带什么"
+    return tuple(_pattern(w) for w in sorted(names, key=len, reverse=True))
+
+
+def mask_services(norm: str) -> str:
+    """``norm`` (normalised text) with service names and aliases replaced by ◇."""
+    from bot.settings import Settings
+
+    for pattern in _mentions(str(Settings.from_env().content_dir)):
+        norm = pattern.sub(MASK, norm)
+    return re.sub(MASK + r"(\s*" + MASK + ")+", MASK, norm)
+
+
+@lru_cache(maxsize=4)
+def _section(name: str, path: Path = CUES_FILE) -> Tuple[Pattern, ...]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(_pattern(str(e)) for e in data.get(name) or [])
+
+
+def _masked(text: str) -> str:
+    from knowledge_base.text import normalize
+
+    return mask_services(normalize(text).strip())
+
+
+def is_switch(text: str) -> bool:
+    """"那临时身份证呢", "what about …", "I mean …": the same question about another service."""
+    norm = _masked(text)
+    return MASK in norm and any(p.search(norm) for p in _section("switch"))
+
+
+def is_question(text: str) -> bool:
+    norm = _masked(text)
+    return any(p.search(norm) for p in _section("question"))
 
 
 def cued_aspects(text: str) -> set:
-    """Aspects whose cue words occur in ``text``."""
-    from knowledge_base.text import normalize
-
-    norm = normalize(text)
-    found = set()
-    for aspect, words in aspect_cues().items():
-        for w in words:
-            if re.search(r"\b" + re.escape(w) + r"\b", norm) if w.isascii() else w in norm:
-                found.add(aspect)
-                break
+    """Aspects whose cues occur in ``text`` (service mentions masked)."""
+    norm = _masked(text)
+    found = {aspect for aspect, patterns in aspect_cues().items() if any(p.search(norm) for p in patterns)}
+    if not found:  # weak cues ("can I …", "能…吗") speak only when nothing else does
+        found = {aspect for aspect, patterns in weak_cues().items() if any(p.search(norm) for p in patterns)}
     return found
+
+
+def checked_intent(text: str, name: str) -> str:
+    """The service question ``name`` (``ask_<aspect>``) after checking it against the cues."""
+    from bot.components.tokenizer import question_focus
+
+    start, end = question_focus(text)
+    focus = text[start:end]
+    cues = cued_aspects(focus)
+    aspect = name[len(PREFIX):]
+    if not cues:
+        if is_switch(focus):
+            return "inform_service"
+        if aspect != "overview" and not is_question(text):
+            return PREFIX + "overview"
+        return name
+    if aspect in cues or len(cues) != 1:
+        return name
+    return PREFIX + cues.pop()
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -67,14 +153,6 @@ class AspectCueChecker(GraphComponent):
         text = message.get(TEXT) or ""
         if not name.startswith(PREFIX) or text.startswith("/"):
             return
-        from bot.components.tokenizer import question_focus
-
-        start, end = question_focus(text)
-        cues = cued_aspects(text[start:end])
-        aspect = name[len(PREFIX):]
-        if aspect in cues or len(cues) != 1:
-            return
-        new = {"name": PREFIX + cues.pop(), "confidence": intent.get("confidence") or 0.0}
-        message.set(INTENT, new, add_to_output=True)
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r["name"] != new["name"]]
-        message.set(INTENT_RANKING_KEY, [new] + ranking, add_to_output=True)
+        corrected = checked_intent(text, name)
+        if corrected != name:
+            set_top_intent(message, corrected, intent.get("confidence") or 0.0, replaced=name)

@@ -26,6 +26,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.intent_ranking import set_top_intent
+
 logger = logging.getLogger(__name__)
 
 SERVICE_INTENT_PREFIX = "ask_"
@@ -172,7 +174,7 @@ class ServiceResolver(GraphComponent):
             return
         if name and (name.startswith(SERVICE_INTENT_PREFIX) or name == "inform_service"):
             if confidence < score:  # a clear service mention confirms a hesitant service question
-                message.set(INTENT, {"name": name, "confidence": score}, add_to_output=True)
+                set_top_intent(message, name, score)
             return
         unsure = confidence < self._config["unsure_confidence"]
         if not (name in OVERRIDABLE_INTENTS or unsure):
@@ -180,11 +182,7 @@ class ServiceResolver(GraphComponent):
         ranking = message.get(INTENT_RANKING_KEY) or []
         aspect = next((r["name"] for r in ranking if r["name"].startswith(SERVICE_INTENT_PREFIX)),
                       "ask_overview")
-        new_intent = {"name": aspect, "confidence": max(score, confidence)}
-        message.set(INTENT, new_intent, add_to_output=True)
-        demoted = {"name": name, "confidence": min(confidence, 1.0 - new_intent["confidence"])}
-        reordered = [new_intent, demoted] + [r for r in ranking if r["name"] not in (aspect, name)]
-        message.set(INTENT_RANKING_KEY, reordered, add_to_output=True)
+        set_top_intent(message, aspect, max(score, confidence), replaced=name)
 
     def _maybe_reject(self, message: Message, text: str) -> bool:
         """Turns a service question in unknown words into ``out_of_scope``; True if it did."""
@@ -195,11 +193,7 @@ class ServiceResolver(GraphComponent):
         coverage = self.coverage(text)
         if coverage >= self._config["min_coverage"]:
             return False
-        rejected = {"name": "out_of_scope", "confidence": 1.0 - coverage}
-        message.set(INTENT, rejected, add_to_output=True)
-        ranking = message.get(INTENT_RANKING_KEY) or []
-        message.set(INTENT_RANKING_KEY, [rejected] + [r for r in ranking if r["name"] != "out_of_scope"],
-                    add_to_output=True)
+        set_top_intent(message, "out_of_scope", 1.0 - coverage, replaced=name)
         return True
 
     def _entity(self, name: str, value: str, text: str, confidence: float = 1.0) -> Dict[str, Any]:

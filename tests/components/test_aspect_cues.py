@@ -1,0 +1,117 @@
+"""The aspect cue checker: question words overrule aspect slips, statements are overviews,
+"那X呢" / "what about X" / "I mean X" keep the aspect, and the cue lists agree with the training data."""
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.aspect_cues import AspectCueChecker, checked_intent, cued_aspects
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def parsed(text, intent, confidence=0.9, runner_up=("ask_materials", 0.05)):
+    return Message(data={TEXT: text, INTENT: {"name": intent, "confidence": confidence},
+                         INTENT_RANKING_KEY: [{"name": intent, "confidence": confidence},
+                                              {"name": runner_up[0], "confidence": runner_up[1]}]})
+
+
+@pytest.fixture
+def checker(tmp_path):
+    return AspectCueChecker.create({}, LocalModelStorage(tmp_path), Resource("cues"),
+                                   ExecutionContext(GraphSchema({}), "test"))
+
+
+@pytest.mark.parametrize("lang,text,predicted,expected", [
+    ("zh", "护照怎么办理？", "ask_where", "ask_how"),
+    ("en", "How much does it cost?", "ask_duration", "ask_fee"),
+    ("zh", "社保卡补办要多久", "ask_fee", "ask_duration"),
+    ("en", "what time does the office open on Saturday", "ask_where", "ask_hours"),
+    ("zh-Hant", "港澳通行證可以在網路上申請嗎", "ask_eligibility", "ask_online"),
+    ("zh", "居住证需要满足什么条件", "ask_materials", "ask_eligibility"),
+    ("en", "can my wife apply for it too", "ask_online", "ask_eligibility"),     # weak cue, nothing else
+    ("zh", "我朋友能办吗", "ask_hours", "ask_eligibility"),
+])
+def test_cues_overrule_a_slip(checker, lang, text, predicted, expected):
+    (msg,) = checker.process([parsed(text, predicted)])
+    assert msg.get(INTENT)["name"] == expected
+    ranking = msg.get(INTENT_RANKING_KEY)
+    assert ranking[0]["name"] == expected
+    assert all(r["confidence"] <= 1 - msg.get(INTENT)["confidence"] for r in ranking if r["name"] == predicted)
+
+
+@pytest.mark.parametrize("lang,text,predicted", [
+    ("zh", "在哪里办，要带什么材料", "ask_where"),     # two aspects cued: the prediction stands
+    ("en", "where do I go and what do I bring", "ask_materials"),
+    ("zh", "要带什么材料", "ask_materials"),           # the prediction has its cue
+    ("en", "can I pay by card?", "ask_fee"),          # a weak cue never beats a strong one
+    ("zh", "护照能加急吗", "ask_duration"),
+    ("en", "free legal advice", "ask_overview"),                          # a service name is no cue
+    ("zh", "市长热线", "ask_overview"),
+])
+def test_predictions_with_support_stand(checker, lang, text, predicted):
+    (msg,) = checker.process([parsed(text, predicted)])
+    assert msg.get(INTENT)["name"] == predicted
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("zh", "我在江州买了房，想把老家的户口迁过来"),
+    ("zh-Hant", "我的身分證快到期了要換"),
+    ("en", "my passport expired last month"),
+    ("en", "I just moved here from Spain and need a work permit"),
+])
+def test_a_statement_without_cues_is_an_overview(checker, lang, text):
+    (msg,) = checker.process([parsed(text, "ask_duration")])
+    assert msg.get(INTENT)["name"] == "ask_overview"
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("zh", "来不及了，那临时身份证呢"),
+    ("zh", "那港澳通行证呢？"),
+    ("mixed", "那 residence permit 呢"),
+    ("en", "and the residence permit?"),
+    ("en", "what about the Taiwan permit"),
+    ("en", "wait, I mean the property transfer, we're selling our flat"),
+    ("zh", "不好意思，我是说结婚登记"),
+])
+def test_switching_or_correcting_the_service_keeps_the_aspect(checker, lang, text):
+    (msg,) = checker.process([parsed(text, "ask_who")])
+    assert msg.get(INTENT)["name"] == "inform_service"
+
+
+def test_other_intents_are_left_alone(checker):
+    (msg,) = checker.process([parsed("护照怎么办理", "greet")])
+    assert msg.get(INTENT)["name"] == "greet"
+
+
+def test_cues_match_the_words_not_the_service_names():
+    assert cued_aspects("政务热线是做什么的") == {"overview"}
+    assert cued_aspects("结婚要带什么") == {"materials"}
+    assert "fee" not in cued_aspects("I want free legal advice")
+
+
+def test_the_cue_lists_agree_with_the_training_examples():
+    """Run over every generated service question: the checker must leave ≥ 99 % of the
+    labels alone (a cue that contradicts the training data is a wrong cue)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from generate_nlu import generate
+
+    blocks = generate(ROOT / "knowledge_base" / "content", ROOT / "data" / "templates" / "service_questions.yml",
+                      ROOT / "no-shared-data", per=4, seed=7)
+    changed, total = Counter(), Counter()
+    for intent, examples in blocks.items():
+        if not intent.startswith("ask_"):
+            continue
+        for text in examples:
+            total[intent] += 1
+            changed[intent] += checked_intent(text, intent) != intent
+    for intent in total:
+        assert changed[intent] / total[intent] <= 0.02, (intent, changed[intent], total[intent])
+    assert sum(changed.values()) / sum(total.values()) <= 0.01
