@@ -118,6 +118,8 @@ def checked_intent(text: str, name: str) -> str:
     start, end = question_focus(text)
     focus = text[start:end]
     cues = cued_aspects(focus)
+    if name == "inform_service":  # "也要做住宿登记吗" is a question, not a switch
+        return PREFIX + cues.pop() if len(cues) == 1 and not is_switch(focus) else name
     aspect = name[len(PREFIX):]
     if not cues:
         if is_switch(focus):
@@ -151,7 +153,7 @@ class AspectCueChecker(GraphComponent):
         intent = message.get(INTENT) or {}
         name = intent.get("name") or ""
         text = message.get(TEXT) or ""
-        if not name.startswith(PREFIX) or text.startswith("/"):
+        if not (name.startswith(PREFIX) or name == "inform_service") or text.startswith("/"):
             return
         corrected = checked_intent(text, name)
         if corrected != name:
