@@ -17,14 +17,22 @@ run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model 
   echo "== 2. $1: service / aspect / refusals / reply language / dialogues"
   local start=$SECONDS
   local model; model=$($PY scripts/train.py --config "$2" --prefix "$3" --out "$4" | tail -n 1)
-  echo "   model: $model (ready after $((SECONDS - start)) s)"
+  local trained; trained=$(cat "${model%.tar.gz}.seconds" 2>/dev/null || echo "?")
+  echo "$trained" >"results/train-$1.seconds"
+  echo "   model: $model (ready after $((SECONDS - start)) s; its training took $trained s on $(nproc) cores)"
   $PY scripts/eval_stack.py --model "$model" -- \
     $PY "$SHARED/tools/eval_conversations.py" --tsv results/eval_messages.tsv \
       --dialogues eval/dev_dialogues.yml --json "results/eval-$1.json" --show-failures "${SHOW_FAILURES:-0}" \
     | tee "results/eval-$1.txt"
 }
 run_bot_eval ours config.yml govassist models
-[ "${EVAL_SKIP_BASELINE:-0}" = 1 ] || run_bot_eval rasa-default config.default.yml baseline models/baseline
+if [ "${EVAL_SKIP_BASELINE:-0}" != 1 ]; then
+  run_bot_eval rasa-default config.default.yml baseline models/baseline
+  echo "== side by side: our pipeline vs Rasa's default pipeline and policies, same data, same dev set"
+  $PY scripts/eval_compare.py results/eval-ours.json results/eval-rasa-default.json \
+    --times "$(cat results/train-ours.seconds)" "$(cat results/train-rasa-default.seconds)" \
+    | tee results/eval-compare.txt
+fi
 
 if [ "${EVAL_SKIP_CV:-0}" != 1 ]; then
   echo "== 3. Rasa NLU cross-validation (3 folds, our pipeline)"

@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,10 @@ def train(config: Path, out: Path, name: str) -> Path:
            "--data", *[str(p) for p in TRAINING_DATA if p.exists()], "--out", str(out),
            "--fixed-model-name", name]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false"}
+    started = time.monotonic()
     subprocess.run(cmd, check=True, cwd=ROOT, env=env)
+    # how long the training took, for `make eval`'s report
+    (out / f"{name}.seconds").write_text(f"{time.monotonic() - started:.0f}\n", encoding="utf-8")
     return model
 
 
