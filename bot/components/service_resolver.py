@@ -145,7 +145,8 @@ class ServiceResolver(GraphComponent):
         kb = self._knowledge_base()
         entities = list(message.get(ENTITIES, []))
         service, score = self._resolve_service(kb, text)
-        if service and score < self._config["override_score"] and self._maybe_reject(message, text):
+        if (service and score < self._config["override_score"] and not self._asks_an_aspect(text)
+                and self._maybe_reject(message, text)):
             service = None  # a faint match ("多热" ~ 热线) in words no citizen uses for services
         if service:
             entities.append(self._entity("service", service, text, confidence=score))
@@ -166,6 +167,15 @@ class ServiceResolver(GraphComponent):
         if best >= self._config["min_score"] and best - second >= self._config["tie_margin"]:
             return best_id, best
         return None, 0.0
+
+    @staticmethod
+    def _asks_an_aspect(text: str) -> bool:
+        """The question words name an aspect ("车管所周六上班不": hours)."""
+        from bot.components.aspect_cues import cued_aspects
+        from bot.components.tokenizer import question_focus
+
+        start, end = question_focus(text)
+        return bool(cued_aspects(text[start:end]))
 
     def _maybe_override_intent(self, message: Message, score: float) -> None:
         intent = message.get(INTENT) or {}

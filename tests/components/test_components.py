@@ -155,3 +155,23 @@ def test_aspect_cues_fix_slips_only(storage, context, text, predicted, expected)
     checker = AspectCueChecker.create({}, storage, Resource("cues"), context)
     (msg,) = checker.process([parsed(text, predicted)])
     assert msg.get(INTENT)["name"] == expected
+
+
+def test_a_faint_service_with_an_aspect_question_is_not_refused(resolver):
+    """"车管所周六上班不": a faint service match (车管所) in words the examples never used, but
+    the question words ask about opening hours — kept, not refused as out of scope."""
+    (msg,) = resolver.process([parsed("车管所周六上班不", "ask_hours", 0.6)])
+    assert msg.get(INTENT)["name"] == "ask_hours"
+    assert entities(msg, "service")
+
+
+def test_confirming_an_intent_moves_it_to_the_top_of_the_ranking(resolver):
+    """The fallback classifier reads the ranking: a confirmed intent must lead it clearly."""
+    msg = parsed("社保卡", "inform_service", 0.12)
+    msg.set("intent_ranking", [{"name": "inform_service", "confidence": 0.12},
+                               {"name": "ask_overview", "confidence": 0.09}])
+    (msg,) = resolver.process([msg])
+    ranking = msg.get("intent_ranking")
+    assert ranking[0]["name"] == msg.get(INTENT)["name"] == "inform_service"
+    assert ranking[0]["confidence"] - ranking[1]["confidence"] > 0.3
+    assert entities(msg, "service") == ["social_security_card"]
