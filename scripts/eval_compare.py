@@ -24,6 +24,16 @@ def figures(by: dict) -> dict:
             "reply lang": pct("reply_lang_ok", "reply_lang_n")}
 
 
+def aspect_alone(run: dict, lang: str):
+    """Share of in-scope messages whose aspect slot is right, ignoring the service."""
+    rows = [r for r in run.get("results") or [] if r.get("lang") == lang and r.get("service") not in ("OOS", "CHITCHAT")]
+    if not rows:
+        return None
+    ok = sum(((r.get("got_aspect") or "overview") == (r.get("aspect") if r.get("aspect") not in ("-", "", None)
+                                                         else "overview")) for r in rows)
+    return 100.0 * ok / len(rows)
+
+
 def meets(metric: str, value) -> str:
     if value is None:
         return ""
@@ -47,6 +57,10 @@ def main() -> None:
                      (row[metric] for row in rows)]
             op, floor = FLOORS[metric]
             print(f"{lang:8} {metric:14} {cells[0]:>14} {cells[1]:>14}   {op} {floor:g} %")
+    print("aspect of in-scope messages, whatever the service (the intent classifier alone):")
+    for lang in LANGS:
+        cells = [f"{v:6.1f} %" if v is not None else "      -" for v in (aspect_alone(r, lang) for r in runs)]
+        print(f"{lang:8} {'aspect alone':14} {cells[0]:>14} {cells[1]:>14}")
     dia = [r.get("dialogues") or {} for r in runs]
     if all(dia):
         cells = [f"{d['dialogues_ok']}/{d['dialogues']} ({100 * d['turns_ok'] / d['turns']:.1f} % turns)" for d in dia]
@@ -55,7 +69,7 @@ def main() -> None:
     cells = [f"{1000 * v[len(v) // 2]:.0f} / {1000 * v[int(len(v) * 0.95)]:.0f} ms" for v in lat]
     print(f"{'latency p50 / p95':23} {cells[0]:>24} {cells[1]:>24}")
     if a.times:
-        cells = [f"{int(t) // 60} min {int(t) % 60:02d} s" for t in a.times]
+        cells = [f"{int(t) // 60} min {int(t) % 60:02d} s" if t.isdigit() else "not known" for t in a.times]
         print(f"{'training (2 cores)':23} {cells[0]:>24} {cells[1]:>24}")
     print("(! = below the floor)")
 
