@@ -33,8 +33,11 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -74,10 +77,13 @@ PAIR_WIDTH = 16  # buttons this narrow (CJK counts 2) share a row, two by two
 RETRY_AFTER_MAX = 5.0  # seconds we are willing to wait once when Telegram says "Too Many Requests"
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts as secret_token
 COMMAND_RE = re.compile(r"^/(?P<cmd>[A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]+)?(?:\s+(?P<arg>.*))?$", re.DOTALL)
-# Not prose, so no translation needed: the text of the /lang picker and of a text-less keyboard.
-LANGUAGE_PICKER_TEXT = "🌐 中文 / English"
-LANGUAGE_BUTTONS = (("中文", "zh"), ("English", "en"))
-KEYBOARD_ONLY_TEXT = "👇"
+TEXTS_FILE = Path(__file__).resolve().parent / "telegram_texts.yml"
+
+
+@lru_cache(maxsize=1)
+def channel_texts() -> dict[str, Any]:
+    """The texts the channel sends by itself (the /lang picker, a text-less keyboard's text)."""
+    return yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8")) or {}
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -268,7 +274,7 @@ class TelegramOutput(OutputChannel):
         if not chunks:
             if reply_markup is None:
                 return
-            chunks = [KEYBOARD_ONLY_TEXT]
+            chunks = [channel_texts()["keyboard_only"]]
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1
             await self.call(self.bot.send_message, chat_id=chat_id, text=chunk,
@@ -500,9 +506,9 @@ class TelegramInput(InputChannel):
 
     async def _language_picker(self, chat_id: int) -> None:
         output = TelegramOutput(self.bot, self.payloads)
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(title, callback_data=LANGUAGE_PREFIX + code)
-                                        for title, code in LANGUAGE_BUTTONS]])
-        await output.send(sender_id(chat_id), LANGUAGE_PICKER_TEXT, markup)
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(b["title"], callback_data=LANGUAGE_PREFIX + b["language"])
+                                        for b in channel_texts()["language_buttons"]]])
+        await output.send(sender_id(chat_id), channel_texts()["language_picker"], markup)
 
     async def to_rasa(self, chat_id: int, text: str, language: str | None,
                       on_new_message: OnNewMessage) -> None:

@@ -39,17 +39,25 @@ def _pattern(entry: str) -> Pattern:
     return re.compile(re.escape(word))
 
 
-@lru_cache(maxsize=4)
-def aspect_cues(path: Path = CUES_FILE) -> Dict[str, List[Pattern]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {aspect: [_pattern(str(e)) for e in entries] for aspect, entries in data.items()
+@lru_cache(maxsize=1)
+def _cue_file() -> Dict[str, Any]:
+    return yaml.safe_load(CUES_FILE.read_text(encoding="utf-8")) or {}
+
+
+@lru_cache(maxsize=1)
+def aspect_cues() -> Dict[str, List[Pattern]]:
+    return {aspect: [_pattern(str(e)) for e in entries] for aspect, entries in _cue_file().items()
             if aspect not in NOT_ASPECTS}
 
 
-@lru_cache(maxsize=4)
-def weak_cues(path: Path = CUES_FILE) -> Dict[str, List[Pattern]]:
-    data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("weak") or {}
-    return {aspect: [_pattern(str(e)) for e in entries] for aspect, entries in data.items()}
+@lru_cache(maxsize=1)
+def weak_cues() -> Dict[str, List[Pattern]]:
+    return {aspect: [_pattern(str(e)) for e in entries] for aspect, entries in (_cue_file().get("weak") or {}).items()}
+
+
+@lru_cache(maxsize=8)
+def _section(name: str) -> Tuple[Pattern, ...]:
+    return tuple(_pattern(str(e)) for e in _cue_file().get(name) or [])
 
 
 @lru_cache(maxsize=4)
@@ -79,50 +87,54 @@ def mask_services(norm: str) -> str:
     return re.sub(MASK + r"(\s*" + MASK + ")+", MASK, norm)
 
 
-@lru_cache(maxsize=4)
-def _section(name: str, path: Path = CUES_FILE) -> Tuple[Pattern, ...]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return tuple(_pattern(str(e)) for e in data.get(name) or [])
-
-
 def _masked(text: str) -> str:
     from knowledge_base.text import normalize
 
     return mask_services(normalize(text).strip())
 
 
-def is_switch(text: str) -> bool:
-    """"那临时身份证呢", "what about …", "I mean …": the same question about another service."""
-    norm = _masked(text)
+def _is_switch(norm: str) -> bool:
     return MASK in norm and any(p.search(norm) for p in _section("switch"))
 
 
-def is_question(text: str) -> bool:
-    norm = _masked(text)
+def _is_question(norm: str) -> bool:
     return any(p.search(norm) for p in _section("question"))
 
 
-def cued_aspects(text: str) -> set:
-    """Aspects whose cues occur in ``text`` (service mentions masked)."""
-    norm = _masked(text)
+def _cued(norm: str) -> set:
     found = {aspect for aspect, patterns in aspect_cues().items() if any(p.search(norm) for p in patterns)}
     if not found:  # weak cues ("can I …", "能…吗") speak only when nothing else does
         found = {aspect for aspect, patterns in weak_cues().items() if any(p.search(norm) for p in patterns)}
     return found
 
 
+def is_switch(text: str) -> bool:
+    """"那临时身份证呢", "what about …", "I mean …": the same question about another service."""
+    return _is_switch(_masked(text))
+
+
+def is_question(text: str) -> bool:
+    return _is_question(_masked(text))
+
+
+def cued_aspects(text: str) -> set:
+    """Aspects whose cues occur in ``text`` (service mentions masked)."""
+    return _cued(_masked(text))
+
+
 def checked_intent(text: str, name: str) -> str:
-    """The service question ``name`` (``ask_<aspect>``) after checking it against the cues."""
+    """The service question ``name`` (``ask_<aspect>`` or ``inform_service``) after checking it
+    against the cues of the question sentence."""
     from bot.components.tokenizer import question_focus
 
     start, end = question_focus(text)
-    focus = text[start:end]
-    cues = cued_aspects(focus)
+    focus = _masked(text[start:end])
+    cues = _cued(focus)
     if name == "inform_service":  # "也要做住宿登记吗" is a question, not a switch
-        return PREFIX + cues.pop() if len(cues) == 1 and not is_switch(focus) else name
+        return PREFIX + cues.pop() if len(cues) == 1 and not _is_switch(focus) else name
     aspect = name[len(PREFIX):]
     if not cues:
-        if is_switch(focus):
+        if _is_switch(focus):
             return "inform_service"
         if aspect != "overview" and not is_question(text):
             return PREFIX + "overview"
