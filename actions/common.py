@@ -43,6 +43,12 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+def understanding_of(tracker: Tracker) -> Dict[str, Any]:
+    """The decision layer's record of the latest message (candidates, reason, evidence)."""
+    value = (tracker.latest_message or {}).get("understanding")
+    return value if isinstance(value, dict) else {}
+
+
 def latest_entity(tracker: Tracker, name: str) -> Any:
     for entity in (tracker.latest_message or {}).get("entities", []) or []:
         if entity.get("entity") == name:

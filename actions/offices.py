@@ -1,7 +1,7 @@
-"""Where to go: the offices for a service, narrowed by district, with "open now" status."""
+"""Where to go: the offices for a service, nearest district first, with "open now" status."""
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -51,26 +51,34 @@ def office_message(dispatcher: CollectingDispatcher, office, calendar, lang: str
 
 def office_messages(dispatcher: CollectingDispatcher, session, service, aspect: str, lang: str,
                     district: Optional[str]) -> bool:
-    """Answers a where/hours question (True), or asks for the district first (False) when the
-    service has offices in several districts."""
+    """Answers a where/hours question: up to three of the service's offices, in the service's
+    order with those in the citizen's district first; when the district is not known and the
+    offices are in several districts, district buttons follow to narrow the answer. Always True
+    (answered)."""
     from knowledge_base import repository
 
     offices = repository.offices_for_service(session, service.id)
-    districts = {o.district.id for o in offices}
     name = service.name.get(lang)
-    if not district and len(districts) > 1:
-        buttons = [{"title": d.name.get(lang), "payload": f'/inform_district{{"district":"{d.id}"}}'}
-                   for d in repository.list_districts(session) if d.id in districts]
-        dispatcher.utter_message(response="reply_ask_district", name=name, buttons=buttons)
-        return False
-    chosen = [o for o in offices if o.district.id == district] if district else offices
-    if district and not chosen:
+    chosen = nearest_first(offices, district)
+    if district and not any(o.district.id == district for o in offices):
         district_row = repository.get_district(session, district)
         dispatcher.utter_message(response="reply_service_where_district_none", name=name,
                                  district=district_row.name.get(lang) if district_row else district)
-        chosen = offices
     dispatcher.utter_message(response=f"reply_service_{aspect}", name=name)
     calendar = repository.calendar(session)
     for office in chosen[:MAX_OFFICES]:
         office_message(dispatcher, office, calendar, lang)
+    districts = {o.district.id for o in offices}
+    if not district and len(districts) > 1:
+        buttons = [{"title": d.name.get(lang), "payload": f'/inform_district{{"district":"{d.id}"}}'}
+                   for d in repository.list_districts(session) if d.id in districts]
+        dispatcher.utter_message(response="reply_narrow_by_district", name=name, buttons=buttons)
     return True
+
+
+def nearest_first(offices: List, district: Optional[str]) -> List:
+    """The offices in ``district`` first, then the others, each group in the given order."""
+    if not district:
+        return list(offices)
+    return ([o for o in offices if o.district.id == district]
+            + [o for o in offices if o.district.id != district])

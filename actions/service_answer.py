@@ -1,7 +1,7 @@
 """Answers a question about a service and aspect from the knowledge base."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -15,8 +15,10 @@ from actions.common import (
     latest_entity_confidence,
     latest_text,
     slot_before_latest_message,
+    understanding_of,
 )
 from actions.offices import office_messages
+from bot.understanding.context import families, pick_candidate, refine
 
 ASPECT_INTENTS = {f"ask_{a}": a for a in ("overview", "how", "materials", "where", "who", "fee",
                                           "duration", "hours", "online", "eligibility")}
@@ -24,6 +26,21 @@ FAQ_MIN_SCORE = 0.75
 CLARIFY_MIN_SCORE = 0.3
 CONTEXT_SWITCH_SCORE = 0.6
 MAX_CHOICES = 4
+_SIBLINGS: list = [None, {}]  # [content version, sibling services]
+# The footer offers the first four of these aspects that was not just answered, then the rating.
+FOOTER_ASPECTS = ("materials", "where", "fee", "online", "how", "duration")
+FOOTER_ASPECT_BUTTONS = 4
+RATING_PAYLOAD = '/rate{{"rating":"{rating}"}}'
+
+
+def footer_buttons(answered: Optional[str], lang: str) -> List[Dict[str, str]]:
+    """The footer's buttons: the next aspects to ask about (leaving out ``answered``) and 👍/👎,
+    titled from actions/locale.yml."""
+    words = formatting.words(lang)
+    aspects = [a for a in FOOTER_ASPECTS if a != answered][:FOOTER_ASPECT_BUTTONS]
+    return ([{"title": words["aspect_buttons"][a], "payload": f"/ask_{a}"} for a in aspects]
+            + [{"title": words["rating_buttons"][r], "payload": RATING_PAYLOAD.format(rating=r)}
+               for r in ("up", "down")])
 
 
 class ActionAnswerService(KnowledgeBaseAction):
@@ -39,7 +56,10 @@ class ActionAnswerService(KnowledgeBaseAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         aspect = ASPECT_INTENTS.get(intent) or tracker.get_slot("aspect") or "overview"
         entity = self._service_mention(tracker, intent)
-        service_id = entity or slot_before_latest_message(tracker, "service") or tracker.get_slot("service")
+        previous = slot_before_latest_message(tracker, "service")
+        if not entity and not text.startswith("/"):
+            entity = self._from_context(tracker, previous)
+        service_id = entity or previous or tracker.get_slot("service")
 
         if intent in ASPECT_INTENTS and not text.startswith("/"):
             faq = self._strong_faq(text, lang)
@@ -47,9 +67,9 @@ class ActionAnswerService(KnowledgeBaseAction):
                 return self._answer_faq(dispatcher, faq, lang)
 
         if not service_id:
-            return self._resolve_unknown_service(dispatcher, text, lang)
+            return self._resolve_unknown_service(dispatcher, tracker, text, lang)
         if not entity and self._names_other_services(text, service_id, lang):
-            return self._resolve_unknown_service(dispatcher, text, lang)
+            return self._resolve_unknown_service(dispatcher, tracker, text, lang)
 
         with self.kb.session() as session:
             from knowledge_base import repository
@@ -60,8 +80,35 @@ class ActionAnswerService(KnowledgeBaseAction):
                 return [SlotSet("service", None)]
             answered = self._answer(dispatcher, session, service, aspect, lang, tracker)
         if answered:
-            self._footer(dispatcher, service, lang)
-        return [SlotSet("service", service.id), SlotSet("aspect", aspect), SlotSet("failed_turns", 0.0)]
+            self._footer(dispatcher, service, lang, aspect)
+        return [SlotSet("service", service.id), SlotSet("aspect", aspect), SlotSet("failed_turns", 0.0),
+                SlotSet("candidates", None)]
+
+    def _from_context(self, tracker: Tracker, previous: Optional[str]) -> Optional[str]:
+        """The service a follow-up without its own service name means: one of the candidates
+        offered on the last turn, or a sibling of the service under discussion."""
+        understanding = understanding_of(tracker)
+        ranking = [tuple(x) for x in (understanding.get("evidence") or {}).get("lexical") or []]
+        offered = tracker.get_slot("candidates") or []
+        if offered:
+            chosen = pick_candidate(offered, ranking, (understanding.get("semantic") or {}).get("services"),
+                                    self.siblings())
+            if chosen:
+                return chosen
+        if previous:
+            return refine(previous, ranking, self.siblings())
+        return None
+
+    def siblings(self) -> Dict[str, set]:
+        """Sibling services by shared names (recomputed when staff change the content)."""
+        from knowledge_base import repository
+
+        with self.kb.session() as session:
+            version = repository.content_version(session)
+            if _SIBLINGS[0] != version:
+                services = repository.list_services(session)
+                _SIBLINGS[:] = [version, families({s.id: [s.name.zh, *s.aliases.zh] for s in services})]
+        return _SIBLINGS[1]
 
     def _strong_faq(self, text: str, lang: str):
         hits = self.kb.search(text, lang=lang, limit=3)
@@ -103,19 +150,23 @@ class ActionAnswerService(KnowledgeBaseAction):
         strong = [sid for sid, s in self.kb.rank_services(text, lang=lang) if s >= CONTEXT_SWITCH_SCORE]
         return bool(strong) and service_id not in strong
 
-    def _resolve_unknown_service(self, dispatcher: CollectingDispatcher, text: str,
+    def _resolve_unknown_service(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                                  lang: str) -> List[EventType]:
-        ranked = [(sid, s) for sid, s in self.kb.rank_services(text, lang=lang) if s >= CLARIFY_MIN_SCORE]
-        if len(ranked) >= 2:
-            dispatcher.utter_message(response="reply_clarify_service",
-                                     buttons=self.service_buttons([sid for sid, _ in ranked[:MAX_CHOICES]], lang))
-            return []
+        """Offers the decision layer's candidates (or, without them, the search's) as buttons and
+        remembers them, so that a typed reply on the next turn can still pick one."""
+        candidates = list(understanding_of(tracker).get("candidates") or [])
+        if len(candidates) < 2:
+            candidates = [sid for sid, s in self.kb.rank_services(text, lang=lang) if s >= CLARIFY_MIN_SCORE]
+        if len(candidates) >= 2:
+            chosen = candidates[:MAX_CHOICES]
+            dispatcher.utter_message(response="reply_clarify_service", buttons=self.service_buttons(chosen, lang))
+            return [SlotSet("candidates", chosen)]
         dispatcher.utter_message(response="reply_ask_service")
         return []
 
     def _answer(self, dispatcher: CollectingDispatcher, session, service, aspect: str, lang: str,
                 tracker: Tracker) -> bool:
-        """Sends the answer for ``aspect``; False when a question was asked instead."""
+        """Sends the answer for ``aspect``; True when answered (the footer follows)."""
         name = service.name.get(lang)
         if aspect in ("where", "hours"):
             return office_messages(dispatcher, session, service, aspect, lang, tracker.get_slot("district"))
@@ -146,6 +197,10 @@ class ActionAnswerService(KnowledgeBaseAction):
         else:
             dispatcher.utter_message(response="reply_service_who_no_hotline", **values)
 
-    def _footer(self, dispatcher: CollectingDispatcher, service, lang: str) -> None:
+    def _footer(self, dispatcher: CollectingDispatcher, service, lang: str,
+                answered: Optional[str] = None) -> None:
+        """Source, verified date and the buttons (the response itself has none: Rasa would append
+        the action's buttons to them)."""
         dispatcher.utter_message(response="reply_service_footer", source_url=service.source_url,
-                                 verified=formatting.long_date(service.last_verified, lang))
+                                 verified=formatting.long_date(service.last_verified, lang),
+                                 buttons=footer_buttons(answered, lang))

@@ -3,7 +3,8 @@
 Configured in endpoints.yml as ``nlg: {type: bot.nlg.BilingualNLG}``. Responses (the domain's and
 those in bot/responses/ that actions send) are chosen by the ``language`` slot through conditional
 variants; this class adds the action responses and converts the chosen Chinese text (and button
-titles) to Traditional characters when the ``script`` slot says so.
+titles, the response's own and those a custom action sends with it) to Traditional characters when
+the ``script`` slot says so.
 """
 from __future__ import annotations
 
@@ -47,8 +48,10 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
         response = await super().generate(utter_action, tracker, output_channel, **kwargs)
-        if response and tracker.get_slot("language") == "zh" and tracker.get_slot("script") == "traditional":
-            response = convert_response(response)
+        if tracker.get_slot("language") == "zh" and tracker.get_slot("script") == "traditional":
+            if response:
+                response = convert_response(response)
+            convert_action_buttons(kwargs.get("buttons"))
         return response
 
 
@@ -60,3 +63,16 @@ def convert_response(response: Dict[Text, Any]) -> Dict[Text, Any]:
     if converted.get("buttons"):
         converted["buttons"] = [{**b, "title": to_traditional(b.get("title", ""))} for b in converted["buttons"]]
     return converted
+
+
+def convert_action_buttons(buttons: Any) -> None:
+    """Converts, in place, the titles of the buttons a custom action sent with a response.
+
+    Rasa (``RemoteAction._utter_responses``) passes the action's message to ``generate`` as
+    keyword arguments, then appends the action's ``buttons`` list (the same objects) to the
+    generated response: converting the returned response cannot reach them, so their titles are
+    converted where they are.
+    """
+    for button in buttons or []:
+        if isinstance(button, dict) and button.get("title"):
+            button["title"] = to_traditional(button["title"])

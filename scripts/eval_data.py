@@ -30,7 +30,8 @@ def rows(dev: Path, shared: Path) -> list[dict]:
     if chat.exists():
         with chat.open(encoding="utf-8") as f:
             for i, r in enumerate(csv.DictReader(f, delimiter="\t")):
-                out.append({"case": f"chatter-{i}", "lang": "zh", "text": r["text"], "service": "OOS", "aspect": "-"})
+                out.append({"case": f"chatter-{i}", "lang": "zh", "text": r["text"], "service": "CHITCHAT",
+                            "aspect": "-"})
     return [r for r in out if r["text"].strip()]
 
 

@@ -1,6 +1,7 @@
 """Runs a command against a freshly started bot stack (Rasa + actions on free ports).
 
-Usage: eval_stack.py --model PATH -- COMMAND...   (the command gets --url of the stack appended)
+Usage: eval_stack.py --model PATH -- COMMAND...   (the command gets --url of the stack appended,
+or, where an argument contains "{url}", the stack's URL put there instead)
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def main() -> int:
     command = [c for c in a.command if c != "--"]
     stack = BotStack(Path(tempfile.mkdtemp(prefix="eval-stack-"))).start(a.model)
     try:
+        if any("{url}" in c for c in command):
+            return subprocess.run([c.replace("{url}", stack.url) for c in command]).returncode
         return subprocess.run([*command, "--url", stack.url]).returncode
     finally:
         stack.stop()

@@ -77,16 +77,33 @@ def with_other_persons(examples: list[str], lang: str, rng: random.Random, share
     return out
 
 
+# ChatterBot lines that read like a citizen's fee, phone or place question: kept out of small talk.
+CHATTERBOT_NOT_SMALL_TALK = {"你的位置是什么", "你的号码是多少", "你收入多少", "你收多少钱", "1块钱", "钱"}
+
+
 def shared_train_oos(shared_eval: Path) -> list[str]:
+    """The public *_train* out-of-scope lines (CLINC150), plus the few ChatterBot lines that read
+    like service questions (``CHATTERBOT_NOT_SMALL_TALK``)."""
     lines = []
     clinc = shared_eval / "clinc150_oos_train_en.txt"
     if clinc.exists():
         lines += [line.strip() for line in clinc.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return lines + [t for t in chatterbot_lines(shared_eval) if t in CHATTERBOT_NOT_SMALL_TALK]
+
+
+def chatterbot_lines(shared_eval: Path) -> list[str]:
     chat = shared_eval / "chatterbot_chitchat_train_zh.tsv"
-    if chat.exists():
-        with chat.open(encoding="utf-8") as f:
-            lines += [row["text"].strip() for row in csv.DictReader(f, delimiter="\t") if row["text"].strip()]
-    return lines
+    if not chat.exists():
+        return []
+    with chat.open(encoding="utf-8") as f:
+        return [row["text"].strip() for row in csv.DictReader(f, delimiter="\t") if row["text"].strip()]
+
+
+def shared_train_small_talk(shared_eval: Path) -> list[str]:
+    """The ChatterBot *_train* lines: small talk with a bot, trivia included (a citizen chatting
+    with the assistant gets its small-talk persona, not a refusal). Lines written by hand under
+    another intent (data/nlu/smalltalk_chatterbot.yml) are dropped by ``dedupe``."""
+    return [t for t in chatterbot_lines(shared_eval) if t not in CHATTERBOT_NOT_SMALL_TALK]
 
 
 class _BlockDumper(yaml.SafeDumper):
@@ -134,6 +151,7 @@ def generate(content_dir: Path, templates_path: Path, shared_eval: Path, per: in
         for lang in ("zh", "en") for t in templates["district"][lang] for d in districts
     ]
     blocks["out_of_scope"] = shared_train_oos(shared_eval)
+    blocks["chitchat"] = shared_train_small_talk(shared_eval)
     return blocks
 
 

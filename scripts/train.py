@@ -22,11 +22,15 @@ DOMAIN = ROOT / "bot" / "domain"
 def fingerprint_inputs(config: Path) -> list[Path]:
     # What shapes the trained model: config, domain, data, KB names, and the trainable or
     # tokenizing components (other code is loaded at serving time and needs no retraining).
-    files = [config, ROOT / "requirements.lock"]
+    files = [config, ROOT / "requirements.lock", ROOT / "requirements-encoder.txt"]
     if "bot.components" in config.read_text(encoding="utf-8"):  # (Rasa's default pipeline uses none)
         files += [ROOT / "knowledge_base" / "text.py", ROOT / "bot" / "components" / "tokenizer.py",
                   ROOT / "bot" / "components" / "language.py",
-                  ROOT / "bot" / "components" / "service_resolver.py"]  # (aspect_cues: inference only)
+                  ROOT / "bot" / "components" / "service_resolver.py",
+                  ROOT / "bot" / "components" / "understanding.py",
+                  ROOT / "bot" / "understanding" / "encoder.py",
+                  ROOT / "bot" / "understanding" / "phrases.py",
+                  ROOT / "bot" / "understanding" / "semantic.py"]  # (aspect_cues, decision: inference only)
     for folder, pattern in [(DOMAIN, "*.yml"), (ROOT / "data", "**/*.yml"),
                             (ROOT / "knowledge_base" / "content" / "services", "*.yml")]:
         files += sorted(folder.glob(pattern))

@@ -27,3 +27,15 @@ def set_top_intent(message: Message, name: str, confidence: float, replaced: Opt
         ranking.append(entry)
     ranking.sort(key=lambda e: e.get("confidence") or 0.0, reverse=True)
     message.set(INTENT_RANKING_KEY, [new] + ranking, add_to_output=True)
+
+
+def settle_intent(message: Message, name: str, confidence: float, replaced: Optional[str] = None,
+                  gap: float = 0.1) -> None:
+    """Like ``set_top_intent`` for a decision that overrules the classifier: every other intent
+    ends at least ``gap`` below, so the FallbackClassifier does not see a tie it cannot have."""
+    set_top_intent(message, name, confidence, replaced)
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    top = ranking[0]["confidence"] if ranking else confidence
+    settled = [ranking[0]] + [{**e, "confidence": min(e.get("confidence") or 0.0, max(0.0, top - gap))}
+                              for e in ranking[1:]]
+    message.set(INTENT_RANKING_KEY, settled, add_to_output=True)

@@ -3,6 +3,12 @@
 The ``language`` and ``script`` slots are filled from these entities, so they follow the latest
 message. A channel may force the language through message metadata (``{"language": "en"}``),
 as the web widget's 中文/EN switch does.
+
+As the first component of the pipeline it also bounds the work for every later one: a message
+longer than ``MAX_UNDERSTOOD_CHARS`` (the channels refuse those, but ``/model/parse`` or another
+channel may pass one on) is understood from its first ``MAX_UNDERSTOOD_CHARS`` characters only, so
+tokenising, featurising and the knowledge-base search cannot stall the server. Shorter messages
+are left exactly as they are.
 """
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from knowledge_base.text import detect_language
 
 SUPPORTED = ("zh", "en")
+# Same as the channels' message cap (channels/web/channel.py MAX_MESSAGE_CHARS).
+MAX_UNDERSTOOD_CHARS = 2000
 
 
 def _entity(name: str, value: str, text: str, extractor: str) -> Dict[str, Any]:
@@ -45,6 +53,9 @@ class LanguageDetector(GraphComponent):
 
     def _annotate(self, message: Message) -> None:
         text = message.get(TEXT) or ""
+        if len(text) > MAX_UNDERSTOOD_CHARS:
+            text = text[:MAX_UNDERSTOOD_CHARS]
+            message.set(TEXT, text)  # what the later components (tokenizer, search, ...) read
         metadata = message.get("metadata") or {}
         forced: Optional[str] = metadata.get("language") if isinstance(metadata, dict) else None
         guess = detect_language(text)

@@ -39,6 +39,7 @@ STOPWORDS = frozenset("a an the i you he she it we they me my your our is are am
                       "and or can could would will should what how when where who which there this that with "
                       "please pls hi hello".split())
 VOCAB_FILE = "in_scope_vocabulary.json"
+SERVICE_RANKING = "service_ranking"  # the one search of the message, read by the UnderstandingDecider
 
 
 def vocabulary_units(text: str) -> List[str]:
@@ -144,7 +145,9 @@ class ServiceResolver(GraphComponent):
             return
         kb = self._knowledge_base()
         entities = list(message.get(ENTITIES, []))
-        service, score = self._resolve_service(kb, text)
+        ranked = kb.rank_services(text)
+        message.set(SERVICE_RANKING, [(sid, round(float(sc), 4)) for sid, sc in ranked])
+        service, score = self._resolve_service(ranked)
         if (service and score < self._config["override_score"] and not self._asks_an_aspect(text)
                 and self._maybe_reject(message, text)):
             service = None  # a faint match ("多热" ~ 热线) in words no citizen uses for services
@@ -158,8 +161,7 @@ class ServiceResolver(GraphComponent):
             entities.append(self._entity("district", district, text))
         message.set(ENTITIES, entities, add_to_output=True)
 
-    def _resolve_service(self, kb, text: str) -> Tuple[Optional[str], float]:
-        ranked = kb.rank_services(text)
+    def _resolve_service(self, ranked: List[Tuple[str, float]]) -> Tuple[Optional[str], float]:
         if not ranked:
             return None, 0.0
         (best_id, best), rest = ranked[0], ranked[1:]

@@ -6,6 +6,9 @@ original text), so a model trained on Simplified examples understands Traditiona
 Citizens often tell a story first and ask at the end ("My son turned 18 ... how long does it
 take?"). For a message of several sentences, only the question sentence is tokenized, so the
 intent classifier sees what is asked; the service resolver still reads the whole message.
+
+Only the first ``MAX_UNDERSTOOD_CHARS`` characters are ever tokenized (the LanguageDetector before
+this component already cuts longer texts; this keeps the bound if the pipeline changes).
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.language import MAX_UNDERSTOOD_CHARS
 from bot.settings import Settings
 from knowledge_base import text as kb_text
 
@@ -84,7 +88,7 @@ class BilingualTokenizer(Tokenizer):
         return cls(config)
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
-        text = message.get(attribute) or ""
+        text = (message.get(attribute) or "")[:MAX_UNDERSTOOD_CHARS]
         start, end = question_focus(text)
         tokens = [Token(t.text, t.start, end=t.end, lemma=t.lemma) for t in kb_text.tokenize(text)
                   if t.start >= start and t.end <= end]

@@ -110,27 +110,48 @@ def with_language(text: str, language: str | None) -> str:
             f"{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}")
 
 
-def parse_request(body: bytes) -> dict[str, Any]:
-    """Validated ``{"sender", "message", "metadata"}`` from the request body."""
+def read_json_object(body: bytes) -> dict[str, Any]:
+    """The request body as a JSON object; too big (413), not JSON or not an object (400).
+
+    The size is checked before anything is parsed, and nesting too deep for the JSON parser
+    (``[[[[…``, a ``RecursionError``) is a bad request like any other, never a 500.
+    """
     if len(body) > MAX_BODY_BYTES:
         raise RequestError("body_too_large", 413)
     try:
         data = json.loads(body.decode("utf-8", "replace"))
-    except ValueError:
+    except (ValueError, RecursionError):
         raise RequestError("invalid_json")
     if not isinstance(data, dict):
         raise RequestError("invalid_json")
+    return data
+
+
+def message_text(raw: Any) -> str:
+    """The message as clean text (:func:`clean_text`): not text (400), too long (413)."""
+    if not isinstance(raw, str):
+        raise RequestError("invalid_message")
+    message = clean_text(raw)
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise RequestError("message_too_long", 413)
+    return message
+
+
+def request_error_response(error: RequestError) -> HTTPResponse:
+    """The 4xx JSON answer to a refused request (a too-long message also gets ``max_chars``)."""
+    extra = {"max_chars": MAX_MESSAGE_CHARS} if error.code == "message_too_long" else {}
+    return error_response(error.code, error.status, **extra)
+
+
+def parse_request(body: bytes) -> dict[str, Any]:
+    """Validated ``{"sender", "message", "metadata"}`` from the request body."""
+    data = read_json_object(body)
     sender = data.get("sender")
     if not isinstance(sender, str) or not SENDER_RE.match(sender):
         raise RequestError("invalid_sender")
-    message = data.get("message")
-    if not isinstance(message, str):
-        raise RequestError("invalid_message")
-    message = clean_text(message)
+    message = message_text(data.get("message"))
     if not message:
         raise RequestError("empty_message")
-    if len(message) > MAX_MESSAGE_CHARS:
-        raise RequestError("message_too_long", 413)
     metadata = clean_metadata(data.get("metadata"))
     return {"sender": sender, "message": message, "metadata": metadata}
 
@@ -177,8 +198,7 @@ class WebChatInput(InputChannel):
             try:
                 data = parse_request(request.body or b"")
             except RequestError as e:
-                extra = {"max_chars": MAX_MESSAGE_CHARS} if e.code == "message_too_long" else {}
-                return error_response(e.code, e.status, **extra)
+                return request_error_response(e)
             sender, metadata = data["sender"], data["metadata"]
             text = with_language(data["message"], metadata.get("language"))
             collector = CollectingOutputChannel()

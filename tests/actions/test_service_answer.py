@@ -9,6 +9,7 @@ from knowledge_base import repository
 from .conftest import LANGS, sent
 
 ASPECTS = ["overview", "how", "materials", "fee", "duration", "eligibility", "online", "who"]
+OFFICE_RESPONSES = {"reply_office_open", "reply_office_closed", "reply_office_lunch", "reply_office_holiday"}
 
 
 def service(kb, service_id):
@@ -44,31 +45,95 @@ async def test_aspect_answer_comes_from_the_knowledge_base(kb, dispatcher, domai
     assert SlotSet("aspect", aspect) in events
 
 
-@pytest.mark.parametrize("lang", LANGS)
-async def test_where_asks_for_the_district_when_offices_are_in_several(kb, dispatcher, domain, make_tracker, lang):
-    tracker = make_tracker("/", intent="ask_where", slots={"language": lang, "service": "passport_application"})
-    await ActionAnswerService().run(dispatcher, tracker, domain)
-    ask = dispatcher.messages[0]
-    assert ask["response"] == "reply_ask_district"
-    assert len(ask["buttons"]) >= 2
-    assert all(b["payload"].startswith("/inform_district") for b in ask["buttons"])
-
-
-@pytest.mark.parametrize("lang", LANGS)
-async def test_where_lists_the_offices_of_the_district(kb, dispatcher, domain, make_tracker, freeze_time, lang):
-    freeze_time(2026, 11, 25, 10, 0)  # a Wednesday morning
+def offices_of(kb, service_id):
     with kb.session() as session:
-        offices = repository.offices_for_service(session, "passport_application")
-    district = offices[0].district.id
+        return repository.offices_for_service(session, service_id)
+
+
+def office_names(dispatcher):
+    return [m["office"] for m in dispatcher.messages if m["response"].startswith("reply_office_")]
+
+
+def payloads(message):
+    return [b["payload"] for b in message["buttons"]]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("aspect", ["where", "hours"])
+async def test_where_without_a_district_answers_with_three_offices_then_offers_districts(
+        kb, dispatcher, domain, make_tracker, freeze_time, lang, aspect):
+    freeze_time(2026, 11, 25, 10, 0)  # a Wednesday morning
+    offices = offices_of(kb, "passport_application")
+    districts = {o.district.id for o in offices}
+    assert len(offices) > 3 and len(districts) > 1
+    tracker = make_tracker("/", intent=f"ask_{aspect}", slots={"language": lang, "service": "passport_application"})
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+
+    names = sent(dispatcher)
+    assert len(names) == 6 and names[0] == f"reply_service_{aspect}"
+    assert all(n in OFFICE_RESPONSES for n in names[1:4])  # each office with its open-now status
+    assert names[4:] == ["reply_narrow_by_district", "reply_service_footer"]
+    assert office_names(dispatcher) == [o.name.get(lang) for o in offices[:3]]  # the service's order
+    office_msg = dispatcher.messages[1]
+    assert office_msg["address"] == offices[0].address.get(lang) and office_msg["phone"] == offices[0].phone
+    narrow = dispatcher.messages[-2]
+    assert sorted(payloads(narrow)) == sorted(f'/inform_district{{"district":"{d}"}}' for d in districts)
+    assert f"/ask_{aspect}" not in payloads(dispatcher.messages[-1])
+    assert SlotSet("aspect", aspect) in events
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("district", ["gaoxin", "jiangcheng"])
+async def test_where_with_a_district_puts_its_offices_first(kb, dispatcher, domain, make_tracker, freeze_time,
+                                                            lang, district):
+    freeze_time(2026, 11, 25, 10, 0)
+    offices = offices_of(kb, "passport_application")
+    local = [o for o in offices if o.district.id == district]
+    # the district's offices are not simply the first ones in the service's order
+    assert local and [o.district.id for o in offices[:len(local)]] != [district] * len(local)
+    tracker = make_tracker("/", intent="ask_where",
+                           slots={"language": lang, "service": "passport_application", "district": district})
+    await ActionAnswerService().run(dispatcher, tracker, domain)
+
+    names = sent(dispatcher)
+    assert names[0] == "reply_service_where" and names[-1] == "reply_service_footer"
+    assert "reply_narrow_by_district" not in names
+    shown = office_names(dispatcher)
+    assert len(shown) == 3
+    assert shown[:len(local)] == [o.name.get(lang) for o in local]  # the district's offices first
+    others = [o.name.get(lang) for o in offices if o.district.id != district]
+    assert shown[len(local):] == others[:3 - len(local)]  # then the rest, in the service's order
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_where_in_a_district_without_an_office_says_so_and_lists_the_others(
+        kb, dispatcher, domain, make_tracker, freeze_time, lang):
+    freeze_time(2026, 11, 25, 10, 0)
+    offices = offices_of(kb, "passport_application")
+    with kb.session() as session:
+        district = next(d.id for d in repository.list_districts(session)
+                        if d.id not in {o.district.id for o in offices})
     tracker = make_tracker("/", intent="ask_where",
                            slots={"language": lang, "service": "passport_application", "district": district})
     await ActionAnswerService().run(dispatcher, tracker, domain)
     names = sent(dispatcher)
-    assert names[0] == "reply_service_where"
-    office_msgs = [m for m in dispatcher.messages if m["response"].startswith("reply_office_")]
-    expected = {o.name.get(lang) for o in offices if o.district.id == district}
-    assert {m["office"] for m in office_msgs} == expected
-    assert names[-1] == "reply_service_footer"
+    assert names[:2] == ["reply_service_where_district_none", "reply_service_where"]
+    assert office_names(dispatcher) == [o.name.get(lang) for o in offices[:3]]
+    assert "reply_narrow_by_district" not in names and names[-1] == "reply_service_footer"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_where_with_offices_in_one_district_offers_no_district_buttons(
+        kb, dispatcher, domain, make_tracker, freeze_time, lang):
+    freeze_time(2026, 11, 25, 10, 0)
+    with kb.session() as session:
+        single = next(s.id for s in repository.list_services(session)
+                      if len({o.district.id for o in repository.offices_for_service(session, s.id)}) == 1)
+    tracker = make_tracker("/", intent="ask_where", slots={"language": lang, "service": single})
+    await ActionAnswerService().run(dispatcher, tracker, domain)
+    names = sent(dispatcher)
+    assert names[0] == "reply_service_where" and names[-1] == "reply_service_footer"
+    assert office_names(dispatcher) and "reply_narrow_by_district" not in names
 
 
 @pytest.mark.parametrize("lang", LANGS)

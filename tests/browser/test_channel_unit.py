@@ -36,6 +36,7 @@ def test_valid_request_keeps_metadata():
     (body(sender="s", message="hi", metadata=[1]), "invalid_metadata", 400),
     (body(sender="s", message="hi", metadata={"blob": "x" * 5000}), "invalid_metadata", 400),
     (b"{" + b" " * 70_000 + b"}", "body_too_large", 413),
+    (b"[" * 60_000, "invalid_json", 400),  # too deep for the JSON parser: a bad request, not a 500
 ])
 def test_bad_requests_are_refused(raw, code, status):
     with pytest.raises(RequestError) as e:

@@ -139,7 +139,7 @@ def telegram_stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeB
 
     credentials = workdir / "credentials.yml"
     credentials.write_text(
-        "rest:\n"
+        "channels.rest.CappedRestInput:\n"
         "channels.telegram.TelegramInput:\n"
         f"  token: \"{TOKEN}\"\n"
         f"  secret: \"{secret}\"\n"

@@ -20,7 +20,7 @@ from sanic import Sanic
 from channels import telegram as tg
 from channels.telegram import TelegramConfig, TelegramInput, TelegramOutput
 from channels.telegram_support.state import CallbackPayloads, LRUDict, RecentIds
-from channels.telegram_support.text import utf16_len
+from channels.telegram_support.text import MAX_INPUT_CHARS, utf16_len
 from tests.telegram import updates as U
 from tests.telegram.bot_api_double import TEST_TOKEN as TOKEN
 from tests.telegram.bot_api_double import FakeBotApi, free_port
@@ -394,6 +394,12 @@ async def test_huge_and_broken_input_never_crashes(channel, bot_api):
     await channel.handle_update(U.text(132, "مرحبا Z̷͎̓a̸̛ͅl̶g̵o 👨‍👩‍👧 𠀀"), rasa)
     await channel.handle_update(U.text(132, "   \n "), rasa)  # blank: nothing to say
     assert len(rasa.messages) == 3
+
+
+async def test_huge_callback_data_is_capped_like_text(channel, bot_api):
+    rasa = StubRasa(lambda m: [{"text": "ok"}])
+    await channel.handle_update(U.callback(133, "/ask_fee" + "x" * 50_000), rasa)
+    assert len(rasa.messages[-1].text) == MAX_INPUT_CHARS
     assert all(c.status == 200 for c in bot_api.calls())
 
 

@@ -1,0 +1,214 @@
+"""Applies the decision layer (bot/understanding) to each message: one thin Rasa component.
+
+Runs after the intent classifier, the service resolver and the aspect cue checker, before the
+FallbackClassifier. It gathers the evidence (intent ranking, the resolver's search ranking, and
+— only when the lexical evidence is weak or split — the message's nearest neighbours by meaning),
+calls ``decide()``, and applies the decision: the intent, the ``service`` entity, and an
+``understanding`` entry in the parse data (candidates and reason) that the actions read.
+
+Training embeds the out-of-scope and small-talk examples and the knowledge base's names, aliases
+and FAQ questions; at serving time the knowledge-base part is rebuilt when staff change content.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.intent_ranking import settle_intent
+from bot.understanding.decision import Decision, Evidence, decide
+from bot.understanding.semantic import OUT_OF_SCOPE, SMALL_TALK, SemanticEvidence, SemanticIndex
+
+logger = logging.getLogger(__name__)
+
+UNDERSTANDING = "understanding"
+SERVICE_RANKING = "service_ranking"  # set by the ServiceResolver: its one search of the message
+SMALL_TALK_INTENTS = ("greet", "goodbye", "thanks", "chitchat", "bot_challenge", "what_can_you_do")
+KB_SEED = "kb_seed"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class UnderstandingDecider(GraphComponent):
+    """Turns the evidence about a message into one decision (see bot/understanding/decision.py)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"encoder": None, "neighbours": 20, "train_threads": 2}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 index: Optional[SemanticIndex] = None, kb_seed: Optional[SemanticIndex] = None) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._index = index
+        self._kb_seed = kb_seed
+        self._encoder = None
+        self._encoder_loaded = False
+        self._kb = None
+        self._kb_index: Tuple[Optional[int], Optional[SemanticIndex]] = (None, None)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "UnderstandingDecider":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "UnderstandingDecider":
+        index = seed = None
+        try:
+            with model_storage.read_from(resource) as folder:
+                if (folder / "items.json").exists():
+                    index = SemanticIndex.load(folder)
+                if (folder / KB_SEED / "items.json").exists():
+                    seed = SemanticIndex.load(folder / KB_SEED)
+        except (ValueError, FileNotFoundError):
+            pass
+        return cls(config, model_storage, resource, index, seed)
+
+    # -- training -------------------------------------------------------------------------------
+    def train(self, training_data: TrainingData) -> Resource:
+        """Embeds the refusal and small-talk examples and the knowledge base's own wording."""
+        from bot.settings import Settings
+        from bot.understanding.phrases import content_phrases
+
+        encoder = self._get_encoder(threads=self._config["train_threads"])
+        with self._model_storage.write_to(self._resource) as folder:
+            if encoder is None:
+                return self._resource
+            examples: Dict[str, str] = {}
+            for example in training_data.intent_examples:
+                intent, text = example.get(INTENT) or "", (example.get(TEXT) or "").strip()
+                label = OUT_OF_SCOPE if intent == "out_of_scope" else SMALL_TALK if intent in SMALL_TALK_INTENTS else None
+                if label and text:
+                    examples.setdefault(text, label)
+            texts = list(examples)
+            self._index = SemanticIndex(texts, [examples[t] for t in texts], encoder.encode(texts))
+            self._index.save(folder)
+            phrases = content_phrases(Settings.from_env().content_dir)
+            kb_texts = [t for t, _ in phrases]
+            self._kb_seed = SemanticIndex(kb_texts, [s for _, s in phrases], encoder.encode(kb_texts))
+            (folder / KB_SEED).mkdir(exist_ok=True)
+            self._kb_seed.save(folder / KB_SEED)
+            (folder / "encoder.json").write_text(json.dumps({"encoder": encoder.name}), encoding="utf-8")
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    # -- serving --------------------------------------------------------------------------------
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            try:
+                self._decide(message)
+            except Exception:  # never let the decision layer break understanding
+                logger.exception("decision layer failed; keeping the classifier's prediction")
+        return messages
+
+    def _decide(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        intent = message.get(INTENT) or {}
+        name = intent.get("name") or ""
+        if not text.strip() or not name:
+            return
+        service, score = _service_entity(message)
+        evidence = Evidence(
+            intent=name, confidence=float(intent.get("confidence") or 0.0), service=service,
+            service_score=score, lexical=tuple(message.get(SERVICE_RANKING) or ()),
+            aspect_intent=_aspect_intent(message, text), semantic=lambda: self._semantic(text),
+            is_payload=text.startswith("/"))
+        decision = decide(evidence)
+        if decision.changed(evidence):
+            logger.debug("decision for %r: %s (%s)", text[:80], decision.intent, decision.reason)
+            self._apply(message, evidence, decision)
+        message.set(UNDERSTANDING, {**decision.as_dict(), "evidence": {
+            "intent": evidence.intent, "confidence": round(evidence.confidence, 4), "service": evidence.service,
+            "service_score": round(evidence.service_score, 4), "lexical": [list(x) for x in evidence.lexical[:5]],
+            "aspect_intent": evidence.aspect_intent}}, add_to_output=True)
+
+    def _apply(self, message: Message, evidence: Evidence, decision: Decision) -> None:
+        if decision.intent != evidence.intent:
+            settle_intent(message, decision.intent, decision.confidence, replaced=evidence.intent)
+        entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != "service"]
+        if decision.service:
+            text = message.get(TEXT) or ""
+            entities.append({"entity": "service", "value": decision.service, "start": 0, "end": len(text),
+                             "confidence_entity": round(float(decision.confidence), 4),
+                             "extractor": type(self).__name__})
+        message.set(ENTITIES, entities, add_to_output=True)
+
+    def _semantic(self, text: str) -> Optional[SemanticEvidence]:
+        encoder = self._get_encoder()
+        if encoder is None or self._index is None:
+            return None
+        index = self._index
+        kb_index = self._live_kb_index(encoder)
+        if kb_index is not None:
+            index = index.merged(kb_index)
+        return index.evidence(encoder.encode([text])[0], k=self._config["neighbours"])
+
+    def _get_encoder(self, threads: int = 1):
+        if not self._encoder_loaded:
+            from bot.settings import Settings
+            from bot.understanding.encoder import get_encoder
+
+            settings = Settings.from_env()
+            name = self._config["encoder"] or settings.sentence_encoder
+            self._encoder = get_encoder(name, settings.cache_dir, threads=threads)
+            if self._encoder is not None and self._kb_seed is not None:
+                self._encoder.prime(self._kb_seed.texts, self._kb_seed.vectors)
+            self._encoder_loaded = True
+        return self._encoder
+
+    def _live_kb_index(self, encoder) -> Optional[SemanticIndex]:
+        """The knowledge base's wording as it is now (rebuilt when its content version changes)."""
+        from bot.understanding.phrases import service_phrases
+        from knowledge_base import repository
+        from knowledge_base.revisions import content_version
+
+        if self._kb is None:
+            from knowledge_base.access import KnowledgeBaseAccess
+
+            self._kb = KnowledgeBaseAccess.from_settings()
+        with self._kb.session() as session:
+            version = content_version(session)
+            if version == self._kb_index[0]:
+                return self._kb_index[1]
+            phrases = service_phrases(repository.list_services(session), repository.list_faqs(session))
+        with self._lock:
+            texts = [t for t, _ in phrases]
+            index = SemanticIndex(texts, [s for _, s in phrases],
+                                  encoder.encode(texts) if texts else np.zeros((0, encoder.dim), np.float32))
+            self._kb_index = (version, index)
+        return index
+
+
+def _service_entity(message: Message) -> Tuple[Optional[str], float]:
+    for entity in message.get(ENTITIES, []) or []:
+        if entity.get("entity") == "service":
+            return entity.get("value"), float(entity.get("confidence_entity") or 0.0)
+    return None, 0.0
+
+
+def _aspect_intent(message: Message, text: str) -> str:
+    """The service question to ask if the decision takes one: the top ``ask_*`` of the ranking,
+    checked against the question words."""
+    from bot.components.aspect_cues import checked_intent
+
+    name = (message.get(INTENT) or {}).get("name") or ""
+    if not name.startswith("ask_"):
+        name = next((r["name"] for r in message.get(INTENT_RANKING_KEY) or [] if r["name"].startswith("ask_")),
+                    "ask_overview")
+    checked = checked_intent(text, name)
+    return checked if checked.startswith("ask_") else name

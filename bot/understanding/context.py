@@ -1,0 +1,71 @@
+"""Reading a follow-up together with the conversation: the service under discussion and the
+candidates offered on the last turn.
+
+Pure functions over search rankings (``[(service_id, score), ...]``, best first) and the
+services' names, so they are tested without a server.
+"""
+from __future__ import annotations
+
+from itertools import permutations
+from typing import Dict, Mapping, Optional, Sequence, Set, Tuple
+
+Ranking = Sequence[Tuple[str, float]]
+
+STRONG_MENTION = 0.6   # a mention this strong names its own service: a switch, not a refinement
+REFINEMENT = 0.25      # a sibling this well ranked is what the follow-up refines to
+CANDIDATE = 0.12       # a typed reply this close to an offered candidate picks it
+
+
+def families(names: Mapping[str, Sequence[str]]) -> Dict[str, Set[str]]:
+    """Sibling services: those where a Chinese name or alias of one (two characters or more)
+    is part of a name or alias of the other (护照 ⊂ 换护照, 身份证 ⊂ 补身份证, 户口 ⊂ 新生儿上户口)."""
+    zh = {sid: [n for n in words if n and any("\u3400" <= c <= "\u9fff" for c in n)] for sid, words in names.items()}
+    out: Dict[str, Set[str]] = {sid: set() for sid in names}
+    for a, b in permutations(zh, 2):
+        if any(len(x) >= 2 and any(x in y for y in zh[b]) for x in zh[a]):
+            out[a].add(b)
+            out[b].add(a)
+    return out
+
+
+def refine(previous: str, ranking: Ranking, siblings: Mapping[str, Set[str]]) -> Optional[str]:
+    """The sibling of ``previous`` that a follow-up without a service name of its own points to
+    ("actually I lost it" after an ID-card renewal → the lost-card replacement), or ``None``.
+
+    The sibling must be ranked with at least ``REFINEMENT`` and not below ``previous`` (ties count
+    for the sibling: "lost" fits every lost-card service equally). A strong mention of a service
+    outside the family is a switch, left to the caller."""
+    if not ranking or not previous:
+        return None
+    family = siblings.get(previous) or set()
+    if any(score >= STRONG_MENTION and sid != previous and sid not in family for sid, score in ranking):
+        return None
+    previous_score = max((score for sid, score in ranking if sid == previous), default=0.0)
+    for sid, score in ranking:
+        if sid in family and score >= REFINEMENT and score >= previous_score:
+            return sid
+    return None
+
+
+def pick_candidate(candidates: Sequence[str], ranking: Ranking,
+                   semantic: Optional[Mapping[str, float]] = None,
+                   siblings: Optional[Mapping[str, Set[str]]] = None) -> Optional[str]:
+    """The offered candidate a typed reply chooses ("the card with my photo" after a choice of
+    cards), by search rank (a service ranked is taken for the one candidate in its family) and,
+    where the search is silent, by meaning; ``None`` if unclear."""
+    if not candidates:
+        return None
+    offered = set(candidates)
+    for sid, score in ranking:
+        if score < CANDIDATE:
+            break
+        if sid in offered:
+            return sid
+        related = offered & set((siblings or {}).get(sid) or ())
+        if len(related) == 1:
+            return related.pop()
+    if semantic:
+        scored = sorted(((semantic.get(c, 0.0), c) for c in candidates), reverse=True)
+        if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 0.02):
+            return scored[0][1]
+    return None

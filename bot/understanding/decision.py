@@ -1,0 +1,152 @@
+"""One decision per message, from the intent classifier, the search and the semantic evidence.
+
+``decide()`` is pure: evidence in, ``Decision`` out, with the reason in words for the logs. The
+Rasa component (bot/components/understanding.py) gathers the evidence and applies the decision;
+the actions read the decision's candidates from the parse data instead of searching again.
+
+Wrong service is the worst outcome, so a service is taken only when the evidence agrees; where it
+is split the citizen is asked (candidates), and a refusal stays a refusal only when nothing in the
+knowledge base is plausible.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+
+import yaml
+
+from bot.understanding.semantic import OUT_OF_SCOPE, SMALL_TALK, SemanticEvidence
+
+THRESHOLDS_FILE = Path(__file__).with_name("decision.yml")
+SERVICE_INTENT_PREFIX = "ask_"
+
+
+@lru_cache(maxsize=4)
+def thresholds(path: str = str(THRESHOLDS_FILE)) -> Dict[str, Any]:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What is known about one message before the decision."""
+
+    intent: str
+    confidence: float
+    service: Optional[str] = None                 # the resolver's service mention
+    service_score: float = 0.0
+    lexical: Tuple[Tuple[str, float], ...] = ()   # search ranking of services
+    aspect_intent: str = "ask_overview"           # the service question to ask if one is taken
+    semantic: Optional[Callable[[], Optional[SemanticEvidence]]] = None  # computed only if needed
+    is_payload: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    intent: str
+    confidence: float
+    service: Optional[str]
+    candidates: Tuple[str, ...] = ()
+    reason: str = "kept"
+    semantic: Dict[str, Any] = field(default_factory=dict)
+
+    def changed(self, evidence: Evidence) -> bool:
+        return self.intent != evidence.intent or self.service != evidence.service
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"intent": self.intent, "service": self.service, "candidates": list(self.candidates),
+                "reason": self.reason, "semantic": self.semantic}
+
+
+def _is_service_question(intent: str) -> bool:
+    return intent.startswith(SERVICE_INTENT_PREFIX) or intent == "inform_service"
+
+
+def _lexical_rank(lexical: Sequence[Tuple[str, float]], service: str, top: int = 3) -> float:
+    for sid, score in list(lexical)[:top]:
+        if sid == service:
+            return score
+    return 0.0
+
+
+def _candidates(ev: Evidence, sem: Optional[SemanticEvidence], cfg: Dict[str, Any]) -> Tuple[str, ...]:
+    ask = cfg["ask"]
+    found = [sid for sid, score in ev.lexical if score >= ask["lexical"]]
+    if sem is not None:
+        ranked = sem.ranked_services()
+        if ranked:
+            best = ranked[0][1]
+            found += [sid for sid, score in ranked if score >= best - ask["within"]]
+    return tuple(dict.fromkeys(found))[: ask["max_candidates"]]
+
+
+def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
+    """The decision for one message (see the module docstring)."""
+    cfg = cfg or thresholds()
+    keep = Decision(ev.intent, ev.confidence, ev.service)
+    if ev.is_payload:
+        return keep
+    refused = ev.intent in cfg["refusals"]
+    unsure = ev.confidence < cfg["fallback_confidence"]
+    service_question = _is_service_question(ev.intent)
+
+    if service_question and ev.service and not unsure:
+        if ev.service_score >= cfg["trusted_lexical"] or ev.semantic is None:
+            return keep
+        sem = ev.semantic()
+        if sem is not None and ev.service_score >= cfg["strong_lexical"]:
+            if _resembles(sem, OUT_OF_SCOPE, cfg["reject_strong"]):
+                return Decision("out_of_scope", sem.score(OUT_OF_SCOPE), None,
+                                reason="a service word in a message whose meaning is plainly out of scope",
+                                semantic=sem.as_dict())
+            return Decision(ev.intent, ev.confidence, ev.service, reason="kept: strong service mention",
+                            semantic=sem.as_dict())
+        if sem is not None and _resembles(sem, OUT_OF_SCOPE, cfg["reject"]):
+            return Decision("out_of_scope", max(ev.confidence, sem.score(OUT_OF_SCOPE)), None,
+                            reason="a faint service mention in a message that resembles out-of-scope "
+                                   "requests more than any service", semantic=sem.as_dict())
+        return Decision(ev.intent, ev.confidence, ev.service, reason="kept: semantic evidence does not object",
+                        semantic=sem.as_dict() if sem else {})
+
+    if ev.service and not refused:
+        return keep  # a confident non-service intent that still names a service: actions decide
+    if not (refused or unsure or service_question) or ev.semantic is None:
+        return keep
+    if ev.intent in cfg["small_talk_intents"] and not unsure:
+        return keep
+    sem = ev.semantic()
+    if sem is None:
+        return keep
+    info = sem.as_dict()
+    best, best_score = sem.best_service()
+    margin = sem.service_margin
+    rescue = cfg["rescue"]
+    if best and margin >= rescue["agree_margin"] and _lexical_rank(ev.lexical, best) >= rescue["agree_lexical"]:
+        return Decision(ev.aspect_intent, max(best_score, ev.confidence), best,
+                        reason=f"search and meaning agree on {best}", semantic=info)
+    if best and margin >= rescue["alone_margin"] and best_score >= rescue["alone_similarity"]:
+        return Decision(ev.aspect_intent, best_score, best, reason=f"meaning clearly close to {best}",
+                        semantic=info)
+    if refused or unsure:
+        if _resembles(sem, SMALL_TALK, cfg["small_talk"]) and sem.score(SMALL_TALK) >= sem.score(OUT_OF_SCOPE):
+            return Decision("chitchat", sem.score(SMALL_TALK), None, reason="resembles small talk", semantic=info)
+    candidates = _candidates(ev, sem, cfg)
+    lexical_support = any(score >= cfg["ask"]["lexical"] for _, score in ev.lexical)
+    if margin >= cfg["ask"]["margin"] and lexical_support and len(candidates) >= 2:
+        return Decision(ev.aspect_intent, max(ev.confidence, cfg["fallback_confidence"]), None, candidates,
+                        reason="evidence split between services: ask", semantic=info)
+    if service_question and not (refused or unsure) and _resembles(sem, OUT_OF_SCOPE, cfg["reject"]):
+        return Decision("out_of_scope", sem.score(OUT_OF_SCOPE), None,
+                        reason="a service question naming no service that resembles out-of-scope requests",
+                        semantic=info)
+    if refused:  # a refusal stays a refusal, with no service attached
+        return Decision(ev.intent, ev.confidence, None, reason="kept: nothing plausible", semantic=info)
+    return Decision(ev.intent, ev.confidence, ev.service, candidates if service_question else (),
+                    reason="kept", semantic=info)
+
+
+def _resembles(sem: SemanticEvidence, label: str, cfg: Dict[str, float]) -> bool:
+    """``label``'s nearest text is close, and closer by a margin than the nearest service's."""
+    score = sem.score(label)
+    return score >= cfg["similarity"] and score - sem.best_service()[1] >= cfg["margin"]

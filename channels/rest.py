@@ -1,0 +1,121 @@
+"""Rasa's REST channel with request limits: ``POST /webhooks/rest/webhook``, the evaluation contract.
+
+Registered in credentials.yml as ``channels.rest.CappedRestInput:`` in place of ``rest:`` (Rasa
+loads a channel that is not built in from its module path; the URL comes from ``name()``, which
+stays ``rest``; the two cannot both be listed, they would claim the same routes).
+
+Rasa's own ``RestInput`` takes any body: a 2 MB message went through the whole NLU pipeline and
+the tracker store on the server's event loop, and a missing sender joined the shared ``default``
+conversation. This subclass keeps the request and reply shapes (``{"sender", "message",
+"metadata"}`` in, the bot's messages as a JSON list out, ``?stream=true``, an optional
+``input_channel`` name) and checks the request before Rasa sees it. A refused request gets a 4xx
+JSON error ``{"error": code, "detail": {"zh": ..., "en": ...}}`` with the web chat channel's
+texts (channels/web/errors.yml):
+
+* body over 64 KB → 413 ``body_too_large`` (nothing is parsed);
+* not JSON, nested too deep, or not a JSON object → 400 ``invalid_json``;
+* sender missing, not a string, blank, over 255 characters (the tracker store's column) or with
+  control characters → 400 ``invalid_sender``;
+* message missing or not a string → 400 ``invalid_message``; over 2,000 characters (after
+  control characters are dropped) → 413 ``message_too_long``, with ``max_chars``;
+* metadata not a JSON object of at most 4 KB → 400 ``invalid_metadata``.
+
+An empty message is passed on as before (the bot answers it like Rasa's channel did).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from asyncio import CancelledError
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import rasa.utils.endpoints
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse, ResponseStream
+
+from channels.web.channel import (
+    RequestError,
+    clean_metadata,
+    message_text,
+    read_json_object,
+    request_error_response,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 255  # sender_id is a VARCHAR(255) in Rasa's SQL tracker store
+INPUT_CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def rest_sender(raw: Any) -> str:
+    """The sender id as sent (it names the conversation), if it is a usable one."""
+    if (not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_SENDER_CHARS
+            or any(unicodedata.category(ch) in ("Cc", "Cs") for ch in raw)):
+        raise RequestError("invalid_sender")
+    return raw
+
+
+def parse_rest_request(body: bytes) -> dict[str, Any]:
+    """Validated ``{"sender", "message", "metadata", "input_channel"}`` from a REST request body;
+    ``input_channel`` is None unless the body names one (letters, digits, ``_.-``)."""
+    data = read_json_object(body)
+    sender = rest_sender(data.get("sender"))
+    message = message_text(data.get("message"))
+    metadata = clean_metadata(data.get("metadata"))
+    channel = data.get("input_channel")
+    channel = channel if isinstance(channel, str) and INPUT_CHANNEL_RE.match(channel) else None
+    return {"sender": sender, "message": message, "metadata": metadata, "input_channel": channel}
+
+
+class CappedRestInput(RestInput):
+    """``/webhooks/rest/webhook`` like Rasa's ``rest`` channel, with the checks above."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        rest = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @rest.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @rest.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse | ResponseStream:
+            try:
+                data = parse_rest_request(request.body or b"")
+            except RequestError as e:
+                return request_error_response(e)
+            sender, text, metadata = data["sender"], data["message"], data["metadata"] or None
+            input_channel = data["input_channel"] or self.name()
+            if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
+                return response.stream(self.stream_response(on_new_message, text, sender, input_channel, metadata),
+                                       content_type="text/event-stream")
+            # as Rasa's RestInput: a failure is logged and the replies collected so far are returned
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=input_channel,
+                                                 metadata=metadata))
+            except CancelledError:
+                logger.error("rest: message from %s timed out", sender)
+            except Exception:
+                logger.exception("rest: could not handle a message from %s", sender)
+            return response.json(collector.messages)
+
+        return rest
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        try:
+            return parse_rest_request(request.body or b"")["metadata"] or None
+        except RequestError:
+            return None

