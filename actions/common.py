@@ -63,6 +63,17 @@ def latest_entity_confidence(tracker: Tracker, name: str) -> float:
     return 0.0
 
 
+def previous_user_text(tracker: Tracker) -> str:
+    """The citizen's message before the latest one ("" if none)."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_latest:
+                return event.get("text") or ""
+            seen_latest = True
+    return ""
+
+
 def slot_before_latest_message(tracker: Tracker, name: str) -> Any:
     """The value ``name`` had before the latest user message filled any slots."""
     seen_user = False

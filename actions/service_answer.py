@@ -14,6 +14,7 @@ from actions.common import (
     latest_entity,
     latest_entity_confidence,
     latest_text,
+    previous_user_text,
     slot_before_latest_message,
     understanding_of,
 )
@@ -26,6 +27,7 @@ FAQ_MIN_SCORE = 0.75
 CLARIFY_MIN_SCORE = 0.3
 CONTEXT_SWITCH_SCORE = 0.6
 MAX_CHOICES = 4
+STATEMENT_INTENTS = ("inform_service", "ask_overview")  # "actually I lost it": may refine by meaning
 _SIBLINGS: list = [None, {}]  # [content version, sibling services]
 # The footer offers the first four of these aspects that was not just answered, then the rating.
 FOOTER_ASPECTS = ("materials", "where", "fee", "online", "how", "duration")
@@ -57,8 +59,10 @@ class ActionAnswerService(KnowledgeBaseAction):
         aspect = ASPECT_INTENTS.get(intent) or tracker.get_slot("aspect") or "overview"
         entity = self._service_mention(tracker, intent)
         previous = slot_before_latest_message(tracker, "service")
-        if not entity and not text.startswith("/"):
-            entity = self._from_context(tracker, previous)
+        entity = self._among_offered(tracker, entity, text, lang)
+        if not text.startswith("/") and (not entity or (previous and self._inferred(tracker))):
+            # no service named, or one only inferred from meaning: the conversation speaks first
+            entity = self._from_context(tracker, previous, intent) or entity
         service_id = entity or previous or tracker.get_slot("service")
 
         if intent in ASPECT_INTENTS and not text.startswith("/"):
@@ -84,7 +88,27 @@ class ActionAnswerService(KnowledgeBaseAction):
         return [SlotSet("service", service.id), SlotSet("aspect", aspect), SlotSet("failed_turns", 0.0),
                 SlotSet("candidates", None)]
 
-    def _from_context(self, tracker: Tracker, previous: Optional[str]) -> Optional[str]:
+    def _among_offered(self, tracker: Tracker, entity: Optional[str], text: str, lang: str) -> Optional[str]:
+        """A typed reply to offered buttons ("the ID card" after "I lost my card") is read together
+        with the question that led to them: the offered service their words rank first."""
+        offered = tracker.get_slot("candidates") or []
+        if not offered or text.startswith("/"):
+            return entity
+        if entity and entity not in offered and not (self.siblings().get(entity, set()) & set(offered)):
+            return entity  # another service altogether: a switch
+        combined = f"{previous_user_text(tracker)} {text}".strip()
+        for sid, score in self.kb.rank_services(combined, lang=lang):
+            if sid in offered and score >= CLARIFY_MIN_SCORE:
+                return sid
+        return entity
+
+    @staticmethod
+    def _inferred(tracker: Tracker) -> bool:
+        """The service entity was inferred by the decision layer, not named by the citizen."""
+        return any(e.get("entity") == "service" and e.get("extractor") == "UnderstandingDecider"
+                   for e in (tracker.latest_message or {}).get("entities", []) or [])
+
+    def _from_context(self, tracker: Tracker, previous: Optional[str], intent: Optional[str]) -> Optional[str]:
         """The service a follow-up without its own service name means: one of the candidates
         offered on the last turn, or a sibling of the service under discussion."""
         understanding = understanding_of(tracker)
@@ -96,7 +120,8 @@ class ActionAnswerService(KnowledgeBaseAction):
             if chosen:
                 return chosen
         if previous:
-            return refine(previous, ranking, self.siblings())
+            return refine(previous, ranking, self.siblings(), (understanding.get("semantic") or {}).get("services"),
+                          statement=intent in STATEMENT_INTENTS)
         return None
 
     def siblings(self) -> Dict[str, set]:

@@ -8,10 +8,11 @@ I borrow from the housing fund" do not count as cues.
 """
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Pattern, Text, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Pattern, Text, Tuple
 
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -24,6 +25,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.intent_ranking import set_top_intent
 
+logger = logging.getLogger(__name__)
 CUES_FILE = Path(__file__).resolve().parent.parent / "aspect_cues.yml"
 PREFIX = "ask_"
 MASK = "◇"
@@ -60,20 +62,45 @@ def _section(name: str) -> Tuple[Pattern, ...]:
     return tuple(_pattern(str(e)) for e in _cue_file().get(name) or [])
 
 
-@lru_cache(maxsize=4)
-def _mentions(content_dir: str) -> Tuple[Pattern, ...]:
-    """Service names and aliases (normalised, longest first) as patterns to mask."""
+def _words(names: Iterable[Any]) -> frozenset:
+    """Normalised service names and aliases (two characters or more)."""
     from knowledge_base.text import normalize
 
-    words = set()
+    return frozenset(normalize(str(w)) for w in names if w and len(str(w)) > 1)
+
+
+@lru_cache(maxsize=4)
+def content_service_words(content_dir: str) -> frozenset:
+    """The service names and aliases of the knowledge-base YAML (before any live content is seen)."""
+    names = []
     for path in sorted(Path(content_dir, "services").glob("*.yml")):
         for service in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("services", []):
             for field in ("name", "aliases"):
                 for lang in ("zh", "en"):
                     value = (service.get(field) or {}).get(lang)
-                    for word in (value if isinstance(value, list) else [value]):
-                        if word and len(str(word)) > 1:
-                            words.add(normalize(str(word)))
+                    names.extend(value if isinstance(value, list) else [value])
+    return _words(names)
+
+
+def live_service_words(services: Iterable[Any]) -> frozenset:
+    """The names and aliases of the live knowledge base's services (repository records)."""
+    names = []
+    for service in services:
+        names += [service.name.zh, service.name.en, *service.aliases.zh, *service.aliases.en]
+    return _words(names)
+
+
+_LIVE_WORDS: Dict[str, Any] = {"words": None}
+
+
+def use_service_words(words: Optional[frozenset]) -> None:
+    """Masks these names from now on (the live content: an alias staff just added is masked too)."""
+    _LIVE_WORDS["words"] = words
+
+
+@lru_cache(maxsize=4)
+def _mentions(words: frozenset) -> Tuple[Pattern, ...]:
+    """Service names and aliases (longest first) as patterns to mask."""
     names = [w for w in words if not any(p.search(w) for p in _section("question"))]  # not "结婚要带什么"
     return tuple(_pattern(w) for w in sorted(names, key=len, reverse=True))
 
@@ -82,7 +109,8 @@ def mask_services(norm: str) -> str:
     """``norm`` (normalised text) with service names and aliases replaced by ◇."""
     from bot.settings import Settings
 
-    for pattern in _mentions(str(Settings.from_env().content_dir)):
+    words = _LIVE_WORDS["words"] or content_service_words(str(Settings.from_env().content_dir))
+    for pattern in _mentions(words):
         norm = pattern.sub(MASK, norm)
     return re.sub(MASK + r"(\s*" + MASK + ")+", MASK, norm)
 
@@ -157,9 +185,27 @@ class AspectCueChecker(GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
+        self._refresh_service_words()
         for message in messages:
             self._check(message)
         return messages
+
+    def _refresh_service_words(self) -> None:
+        """Masks the live knowledge base's names (refreshed when its content version changes)."""
+        try:
+            from knowledge_base import repository
+
+            if getattr(self, "_kb", None) is None:
+                from knowledge_base.access import KnowledgeBaseAccess
+
+                self._kb = KnowledgeBaseAccess.from_settings()
+            with self._kb.session() as session:
+                version = repository.content_version(session)
+                if version != getattr(self, "_version", None):
+                    use_service_words(live_service_words(repository.list_services(session)) or None)
+                    self._version = version
+        except Exception:  # the knowledge base being down must not break understanding
+            logger.warning("aspect cues: live service names unavailable; using the content files")
 
     def _check(self, message: Message) -> None:
         intent = message.get(INTENT) or {}

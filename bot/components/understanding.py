@@ -35,6 +35,7 @@ UNDERSTANDING = "understanding"
 SERVICE_RANKING = "service_ranking"  # set by the ServiceResolver: its one search of the message
 SMALL_TALK_INTENTS = ("greet", "goodbye", "thanks", "chitchat", "bot_challenge", "what_can_you_do")
 KB_SEED = "kb_seed"
+SERVICE_QUESTIONS = ("ask_", "inform_service")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -132,14 +133,18 @@ class UnderstandingDecider(GraphComponent):
         if decision.changed(evidence):
             logger.debug("decision for %r: %s (%s)", text[:80], decision.intent, decision.reason)
             self._apply(message, evidence, decision)
+        elif decision.service and decision.intent.startswith(SERVICE_QUESTIONS) and not evidence.is_payload:
+            # a service question about a clear service: two close aspects are no reason to refuse
+            settle_intent(message, decision.intent, decision.confidence)
         message.set(UNDERSTANDING, {**decision.as_dict(), "evidence": {
             "intent": evidence.intent, "confidence": round(evidence.confidence, 4), "service": evidence.service,
             "service_score": round(evidence.service_score, 4), "lexical": [list(x) for x in evidence.lexical[:5]],
             "aspect_intent": evidence.aspect_intent}}, add_to_output=True)
 
     def _apply(self, message: Message, evidence: Evidence, decision: Decision) -> None:
-        if decision.intent != evidence.intent:
-            settle_intent(message, decision.intent, decision.confidence, replaced=evidence.intent)
+        if decision.intent != evidence.intent or decision.confidence != evidence.confidence:
+            settle_intent(message, decision.intent, decision.confidence,
+                          replaced=evidence.intent if decision.intent != evidence.intent else None)
         entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != "service"]
         if decision.service:
             text = message.get(TEXT) or ""

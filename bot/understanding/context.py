@@ -12,7 +12,8 @@ from typing import Dict, Mapping, Optional, Sequence, Set, Tuple
 Ranking = Sequence[Tuple[str, float]]
 
 STRONG_MENTION = 0.6   # a mention this strong names its own service: a switch, not a refinement
-REFINEMENT = 0.25      # a sibling this well ranked is what the follow-up refines to
+REFINEMENT = 0.3       # a sibling this well ranked is what the follow-up refines to
+SEMANTIC_REFINEMENT = 0.02  # a sibling this much closer in meaning than the current service
 CANDIDATE = 0.12       # a typed reply this close to an offered candidate picks it
 
 
@@ -28,13 +29,15 @@ def families(names: Mapping[str, Sequence[str]]) -> Dict[str, Set[str]]:
     return out
 
 
-def refine(previous: str, ranking: Ranking, siblings: Mapping[str, Set[str]]) -> Optional[str]:
+def refine(previous: str, ranking: Ranking, siblings: Mapping[str, Set[str]],
+           semantic: Optional[Mapping[str, float]] = None, statement: bool = False) -> Optional[str]:
     """The sibling of ``previous`` that a follow-up without a service name of its own points to
     ("actually I lost it" after an ID-card renewal → the lost-card replacement), or ``None``.
 
     The sibling must be ranked with at least ``REFINEMENT`` and not below ``previous`` (ties count
     for the sibling: "lost" fits every lost-card service equally). A strong mention of a service
-    outside the family is a switch, left to the caller."""
+    outside the family is a switch, left to the caller. Meaning (``semantic``: service → similarity)
+    is consulted only for a ``statement`` (not an aspect question: "多少钱" resembles anything)."""
     if not ranking or not previous:
         return None
     family = siblings.get(previous) or set()
@@ -44,6 +47,13 @@ def refine(previous: str, ranking: Ranking, siblings: Mapping[str, Set[str]]) ->
     for sid, score in ranking:
         if sid in family and score >= REFINEMENT and score >= previous_score:
             return sid
+    if statement and semantic and not any(sid in family and score >= REFINEMENT for sid, score in ranking):
+        # the words name nothing of the family ("sorry, actually I lost it"): a sibling among the
+        # three services nearest in meaning, clearly nearer than the current one
+        nearest = sorted(semantic, key=lambda sid: -semantic[sid])[:3]
+        for sid in nearest:
+            if sid in family and semantic[sid] - semantic.get(previous, 0.0) >= SEMANTIC_REFINEMENT:
+                return sid
     return None
 
 

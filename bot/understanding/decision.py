@@ -52,7 +52,8 @@ class Decision:
     semantic: Dict[str, Any] = field(default_factory=dict)
 
     def changed(self, evidence: Evidence) -> bool:
-        return self.intent != evidence.intent or self.service != evidence.service
+        return (self.intent != evidence.intent or self.service != evidence.service
+                or abs(self.confidence - evidence.confidence) > 1e-6)
 
     def as_dict(self) -> Dict[str, Any]:
         return {"intent": self.intent, "service": self.service, "candidates": list(self.candidates),
@@ -96,9 +97,10 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
             return keep
         sem = ev.semantic()
         if sem is not None and ev.service_score >= cfg["strong_lexical"]:
-            if _resembles(sem, OUT_OF_SCOPE, cfg["reject_strong"]):
-                return Decision("out_of_scope", sem.score(OUT_OF_SCOPE), None,
-                                reason="a service word in a message whose meaning is plainly out of scope",
+            other = SMALL_TALK if sem.score(SMALL_TALK) > sem.score(OUT_OF_SCOPE) else OUT_OF_SCOPE
+            if _resembles(sem, other, cfg["reject_strong"]):  # "what's your name?", "will it be windy"
+                return Decision("chitchat" if other == SMALL_TALK else "out_of_scope", sem.score(other), None,
+                                reason=f"a service word in a message whose meaning is plainly {other[1:]}",
                                 semantic=sem.as_dict())
             return Decision(ev.intent, ev.confidence, ev.service, reason="kept: strong service mention",
                             semantic=sem.as_dict())
@@ -106,11 +108,29 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
             return Decision("out_of_scope", max(ev.confidence, sem.score(OUT_OF_SCOPE)), None,
                             reason="a faint service mention in a message that resembles out-of-scope "
                                    "requests more than any service", semantic=sem.as_dict())
+        if sem is not None and _resembles(sem, SMALL_TALK, cfg["reject_strong"]):
+            return Decision("chitchat", sem.score(SMALL_TALK), None,
+                            reason="a faint service mention in plain small talk", semantic=sem.as_dict())
         return Decision(ev.intent, ev.confidence, ev.service, reason="kept: semantic evidence does not object",
                         semantic=sem.as_dict() if sem else {})
 
     if ev.service and not refused:
         return keep  # a confident non-service intent that still names a service: actions decide
+    if service_question and not unsure:
+        # "how long does it take": a follow-up whose service only the conversation knows. The
+        # actions read it with the context; here only the search's candidates are passed on.
+        candidates = tuple(sid for sid, score in ev.lexical if score >= cfg["ask"]["lexical"])
+        sem = ev.semantic() if ev.semantic is not None else None  # for the actions' reading of context
+        return Decision(ev.intent, ev.confidence, None, candidates[: cfg["ask"]["max_candidates"]],
+                        reason="a service question naming no service: the conversation decides",
+                        semantic=sem.as_dict() if sem else {})
+    if ev.intent == "chitchat" and not unsure and ev.semantic is not None:
+        sem = ev.semantic()  # "play my playlist", "will it rain": a task, not a chat
+        if sem is not None and _resembles_more(sem, OUT_OF_SCOPE, SMALL_TALK, cfg["not_small_talk"]):
+            return Decision("out_of_scope", sem.score(OUT_OF_SCOPE), None,
+                            reason="taken for small talk, but resembles out-of-scope requests",
+                            semantic=sem.as_dict())
+        return keep
     if not (refused or unsure or service_question) or ev.semantic is None:
         return keep
     if ev.intent in cfg["small_talk_intents"] and not unsure:
@@ -122,10 +142,17 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     best, best_score = sem.best_service()
     margin = sem.service_margin
     rescue = cfg["rescue"]
-    if best and margin >= rescue["agree_margin"] and _lexical_rank(ev.lexical, best) >= rescue["agree_lexical"]:
+    strong = [sid for sid, score in ev.lexical if score >= cfg["strong_lexical"]]
+    if len(strong) >= 2 and (refused or unsure):  # "I lost my card": the words name several services
+        return Decision(ev.aspect_intent, max(ev.confidence, cfg["fallback_confidence"]), None,
+                        tuple(strong[: cfg["ask"]["max_candidates"]]),
+                        reason="the words name several services: ask", semantic=info)
+    distinct = _distinct(sem, ev.lexical, best, rescue)
+    if (best and distinct and margin >= rescue["agree_margin"]
+            and _lexical_rank(ev.lexical, best) >= rescue["agree_lexical"]):
         return Decision(ev.aspect_intent, max(best_score, ev.confidence), best,
                         reason=f"search and meaning agree on {best}", semantic=info)
-    if best and margin >= rescue["alone_margin"] and best_score >= rescue["alone_similarity"]:
+    if best and distinct and margin >= rescue["alone_margin"] and best_score >= rescue["alone_similarity"]:
         return Decision(ev.aspect_intent, best_score, best, reason=f"meaning clearly close to {best}",
                         semantic=info)
     if refused or unsure:
@@ -136,14 +163,25 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     if margin >= cfg["ask"]["margin"] and lexical_support and len(candidates) >= 2:
         return Decision(ev.aspect_intent, max(ev.confidence, cfg["fallback_confidence"]), None, candidates,
                         reason="evidence split between services: ask", semantic=info)
-    if service_question and not (refused or unsure) and _resembles(sem, OUT_OF_SCOPE, cfg["reject"]):
-        return Decision("out_of_scope", sem.score(OUT_OF_SCOPE), None,
-                        reason="a service question naming no service that resembles out-of-scope requests",
-                        semantic=info)
     if refused:  # a refusal stays a refusal, with no service attached
         return Decision(ev.intent, ev.confidence, None, reason="kept: nothing plausible", semantic=info)
     return Decision(ev.intent, ev.confidence, ev.service, candidates if service_question else (),
                     reason="kept", semantic=info)
+
+
+def _distinct(sem: SemanticEvidence, lexical: Sequence[Tuple[str, float]], best: Optional[str],
+              cfg: Dict[str, float]) -> bool:
+    """The best service stands out, by meaning or by words (not a near-tie: then ask)."""
+    ranked = sem.ranked_services()
+    if len(ranked) < 2 or ranked[0][1] - ranked[1][1] >= cfg["distinct"]:
+        return True
+    scores = [score for sid, score in lexical]
+    return bool(lexical) and lexical[0][0] == best and (len(scores) < 2 or scores[0] - scores[1] >= cfg["lexical_gap"])
+
+
+def _resembles_more(sem: SemanticEvidence, label: str, other: str, cfg: Dict[str, float]) -> bool:
+    """``label``'s nearest text is close, and closer by a margin than ``other``'s."""
+    return sem.score(label) >= cfg["similarity"] and sem.score(label) - sem.score(other) >= cfg["margin"]
 
 
 def _resembles(sem: SemanticEvidence, label: str, cfg: Dict[str, float]) -> bool:

@@ -74,3 +74,17 @@ async def test_a_typed_reply_picks_by_meaning_when_search_is_silent(kb, dispatch
                            understanding=record)
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "id_card_replacement") in events
+
+
+@pytest.mark.parametrize("lang,text", [("en", "the ID card"), ("zh", "身份证")])
+async def test_a_named_service_picks_its_offered_sibling(kb, dispatcher, domain, lang, text):
+    """After the choice "lost ID card / social security card", "the ID card" means the offered
+    replacement, not a new card."""
+    offered = ["id_card_replacement", "social_security_card", "id_card_application"]
+    tracker = tracker_with(kb, text, "ask_overview", lang, candidates=offered)
+    tracker.events = [{"event": "user", "text": "I lost my card" if lang == "en" else "我的卡丢了"},
+                      {"event": "user", "text": text}]
+    tracker.latest_message["entities"] = [{"entity": "service", "value": "id_card_application",
+                                           "confidence_entity": 0.9, "extractor": "ServiceResolver"}]
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "id_card_replacement") in events

@@ -126,3 +126,35 @@ def test_the_cue_lists_agree_with_the_training_examples():
     for intent in total:
         assert changed[intent] / total[intent] <= 0.02, (intent, changed[intent], total[intent])
     assert sum(changed.values()) / sum(total.values()) <= 0.01
+
+
+def test_an_alias_staff_just_added_is_masked_at_once():
+    """Masking follows the live knowledge base, not only the content files."""
+    from bot.components.aspect_cues import content_service_words, use_service_words
+    from bot.settings import Settings
+
+    assert cued_aspects("开店流程是什么意思") == {"how"}
+    use_service_words(content_service_words(str(Settings.from_env().content_dir)) | {"开店流程"})
+    try:
+        assert cued_aspects("开店流程是什么意思") == {"overview"}
+    finally:
+        use_service_words(None)
+
+
+def test_the_checker_reads_the_live_names(kb_url, monkeypatch):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from bot.components import aspect_cues
+    from knowledge_base.access import KnowledgeBaseAccess
+
+    monkeypatch.setenv("DATABASE_URL", kb_url)
+    checker = AspectCueChecker.create({}, LocalModelStorage(Path("/tmp")), Resource("cues"),
+                                      ExecutionContext(GraphSchema({}), "t"))
+    checker._kb = KnowledgeBaseAccess(kb_url)
+    try:
+        checker.process([])
+        assert "普通护照申领" in aspect_cues._LIVE_WORDS["words"]
+    finally:
+        aspect_cues.use_service_words(None)

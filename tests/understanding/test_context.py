@@ -59,6 +59,7 @@ def test_a_related_but_not_sibling_service_is_not_a_refinement():
 
 def test_a_faint_sibling_is_not_enough():
     assert refine("id_card_application", [("temporary_id_card", 0.2)], CATEGORIES) is None
+    assert refine("id_card_application", [("id_card_replacement", 0.253)], CATEGORIES) is None
 
 
 def test_typed_reply_picks_an_offered_candidate_by_search():
@@ -76,3 +77,22 @@ def test_unclear_reply_picks_nothing():
     offered = ["id_card_replacement", "social_security_card"]
     assert pick_candidate(offered, [], {"id_card_replacement": 0.8, "social_security_card": 0.795}) is None
     assert pick_candidate([], [("id_card_replacement", 0.9)]) is None
+
+
+def test_meaning_refines_when_the_words_name_nothing_of_the_family():
+    semantic = {"id_card_replacement": 0.88, "passport_renewal": 0.87, "id_card_application": 0.84}
+    ranking = [("passport_renewal", 0.35), ("driver_license_renewal", 0.3)]
+    assert refine("id_card_application", ranking, CATEGORIES, semantic, statement=True) == "id_card_replacement"
+
+
+def test_meaning_is_not_consulted_for_an_aspect_question():
+    """"多少钱" resembles some service's FAQ by chance: not a refinement."""
+    semantic = {"id_card_replacement": 0.9}
+    ranking = [("hk_macau_permit", 0.253), ("id_card_replacement", 0.253)]
+    assert refine("id_card_application", ranking, CATEGORIES, semantic, statement=False) is None
+
+
+def test_meaning_does_not_refine_to_a_distant_sibling():
+    semantic = {"passport_renewal": 0.88, "hk_macau_permit": 0.87, "social_security_card": 0.86,
+                "id_card_replacement": 0.85, "id_card_application": 0.80}
+    assert refine("id_card_application", [], CATEGORIES, semantic, statement=True) is None

@@ -86,3 +86,26 @@ def test_thresholds_are_data():
     cfg = thresholds()
     assert 0 < cfg["fallback_confidence"] < 1
     assert {"rescue", "ask", "reject", "small_talk"} <= set(cfg)
+
+
+def test_a_confident_follow_up_without_a_service_is_left_to_the_conversation():
+    """"how long does it take" resembles generic requests, but only the conversation knows its
+    service: the decision neither refuses it nor picks a service."""
+    d = decide(ev(intent="ask_duration", confidence=0.95, lexical=[("marriage_registration", 0.3)],
+                  semantic=sem(marriage_registration=0.9, oos=0.95)))
+    assert (d.intent, d.service) == ("ask_duration", None)
+    assert d.candidates == ("marriage_registration",)
+
+
+def test_small_talk_that_resembles_a_task_is_refused():
+    d = decide(ev(intent="chitchat", confidence=0.9, semantic=sem(chat=0.86, oos=0.93)))
+    assert d.intent == "out_of_scope"
+    d = decide(ev(intent="chitchat", confidence=0.9, semantic=sem(chat=0.93, oos=0.9)))
+    assert d.intent == "chitchat"
+
+
+def test_a_strong_service_word_in_plain_small_talk_is_small_talk():
+    """"what's your name?" matches a service alias with "name", but means small talk."""
+    d = decide(ev(intent="ask_overview", confidence=0.9, service="property_record_certificate",
+                  service_score=0.85, semantic=sem(chat=0.95, oos=0.85)))
+    assert d.intent == "chitchat" and d.service is None
