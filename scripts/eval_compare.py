@@ -69,9 +69,11 @@ def main() -> None:
         cells = [f"{v:6.1f} %" if v is not None else "      -" for v in (aspect_alone(r, lang) for r in runs)]
         print(f"{lang:8} {'aspect alone':17}" + "".join(f"{c:>{w}}" for c in cells))
     dia = [r.get("dialogues") or {} for r in runs]
-    cells = [f"{d['dialogues_ok']}/{d['dialogues']} ({100 * d['turns_ok'] / d['turns']:.0f}%)" if d else "-"
+    cells = [f"{100 * d['dialogues_ok'] / d['dialogues']:.1f} % ({d['dialogues_ok']}/{d['dialogues']})" if d else "-"
              for d in dia]
     print(f"{'dialogues fully right':26}" + "".join(f"{c:>{w}}" for c in cells) + f"   >= {DIALOGUE_FLOOR:g} %")
+    cells = [f"{100 * d['turns_ok'] / d['turns']:.1f} %" if d else "-" for d in dia]
+    print(f"{'dialogue turns right':26}" + "".join(f"{c:>{w}}" for c in cells))
     lat = [sorted(r.get("latency") or [0.0]) for r in runs]
     cells = [f"{1000 * v[len(v) // 2]:.0f}/{1000 * v[int(len(v) * 0.95)]:.0f} ms" for v in lat]
     print(f"{'latency p50 / p95':26}" + "".join(f"{c:>{w}}" for c in cells))

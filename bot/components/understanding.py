@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.intent_ranking import settle_intent
-from bot.understanding.decision import Decision, Evidence, decide
+from bot.understanding.decision import Decision, Evidence, asks_for_human, decide
 from bot.understanding.semantic import OUT_OF_SCOPE, SMALL_TALK, SemanticEvidence, SemanticIndex
 
 logger = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class UnderstandingDecider(GraphComponent):
             intent=name, confidence=float(intent.get("confidence") or 0.0), service=service,
             service_score=score, lexical=tuple(message.get(SERVICE_RANKING) or ()),
             aspect_intent=_aspect_intent(message, text), semantic=lambda: self._semantic(text),
-            is_payload=text.startswith("/"))
+            is_payload=text.startswith("/"), asks_for_human=asks_for_human(text))
         decision = decide(evidence)
         if decision.changed(evidence):
             logger.debug("decision for %r: %s (%s)", text[:80], decision.intent, decision.reason)

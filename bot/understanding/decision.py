@@ -10,6 +10,7 @@ knowledge base is plausible.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +39,7 @@ class Evidence:
     service_score: float = 0.0
     lexical: Tuple[Tuple[str, float], ...] = ()   # search ranking of services
     aspect_intent: str = "ask_overview"           # the service question to ask if one is taken
+    asks_for_human: bool = False                  # the words ask for a person (``asks_for_human``)
     semantic: Optional[Callable[[], Optional[SemanticEvidence]]] = None  # computed only if needed
     is_payload: bool = False
 
@@ -58,6 +60,20 @@ class Decision:
     def as_dict(self) -> Dict[str, Any]:
         return {"intent": self.intent, "service": self.service, "candidates": list(self.candidates),
                 "reason": self.reason, "semantic": self.semantic}
+
+
+@lru_cache(maxsize=4)
+def _handoff_patterns(path: str = str(THRESHOLDS_FILE)) -> Tuple["re.Pattern", ...]:
+    return tuple(re.compile(p) for p in thresholds(path).get("handoff_cues") or [])
+
+
+def asks_for_human(text: str) -> bool:
+    """The message asks for a person ("转人工", "I want to talk to a person"), by the cue list in
+    decision.yml; Traditional input is read as Simplified."""
+    from knowledge_base.text import to_simplified
+
+    norm = to_simplified(text or "").lower()[:500]
+    return any(p.search(norm) for p in _handoff_patterns())
 
 
 def _is_service_question(intent: str) -> bool:
@@ -88,6 +104,8 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     keep = Decision(ev.intent, ev.confidence, ev.service)
     if ev.is_payload:
         return keep
+    if ev.asks_for_human and ev.intent != "human_handoff":
+        return Decision("human_handoff", max(ev.confidence, 0.9), None, reason="asks for a person")
     refused = ev.intent in cfg["refusals"]
     unsure = ev.confidence < cfg["fallback_confidence"]
     service_question = _is_service_question(ev.intent)

@@ -109,3 +109,20 @@ def test_a_strong_service_word_in_plain_small_talk_is_small_talk():
     d = decide(ev(intent="ask_overview", confidence=0.9, service="property_record_certificate",
                   service_score=0.85, semantic=sem(chat=0.95, oos=0.85)))
     assert d.intent == "chitchat" and d.service is None
+
+
+@pytest.mark.parametrize("text", ["I want to talk to a person", "can I speak with a real human?",
+                                  "connect me to an agent", "帮我转人工", "我要找真人客服", "轉人工"])
+def test_a_request_for_a_person_is_never_lost(text):
+    from bot.understanding.decision import asks_for_human
+
+    assert asks_for_human(text)
+    e = Evidence(intent="ask_overview", confidence=0.8, asks_for_human=asks_for_human(text))
+    assert decide(e).intent == "human_handoff"
+
+
+@pytest.mark.parametrize("text", ["护照怎么办理", "who is the person in charge of hukou", "我是真人吗", "human resources office"])
+def test_ordinary_questions_are_not_handoffs(text):
+    from bot.understanding.decision import asks_for_human
+
+    assert not asks_for_human(text)
