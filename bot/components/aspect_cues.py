@@ -24,21 +24,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.intent_ranking import set_top_intent
+from bot.smalltalk import cue_pattern as _pattern  # one word-or-regex syntax for every cue list
 
 logger = logging.getLogger(__name__)
 CUES_FILE = Path(__file__).resolve().parent.parent / "aspect_cues.yml"
 PREFIX = "ask_"
 MASK = "◇"
 NOT_ASPECTS = ("weak", "switch", "question")
-
-
-def _pattern(entry: str) -> Pattern:
-    if entry.startswith("re:"):
-        return re.compile(entry[3:])
-    word = entry.lower()
-    if word.isascii():
-        return re.compile(r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])")
-    return re.compile(re.escape(word))
 
 
 @lru_cache(maxsize=1)
