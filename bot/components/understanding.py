@@ -57,6 +57,7 @@ class UnderstandingDecider(GraphComponent):
         self._encoder_loaded = False
         self._kb = None
         self._kb_index: Tuple[Optional[int], Optional[SemanticIndex]] = (None, None)
+        self._merged: Tuple[Optional[SemanticIndex], Optional[SemanticIndex]] = (None, None)
         self._lock = threading.Lock()
 
     @classmethod
@@ -160,7 +161,9 @@ class UnderstandingDecider(GraphComponent):
         index = self._index
         kb_index = self._live_kb_index(encoder)
         if kb_index is not None:
-            index = index.merged(kb_index)
+            if self._merged[0] is not kb_index:  # merge once per content version, not per message
+                self._merged = (kb_index, index.merged(kb_index))
+            index = self._merged[1]
         return index.evidence(encoder.encode([text])[0], k=self._config["neighbours"])
 
     def _get_encoder(self, threads: int = 1):
