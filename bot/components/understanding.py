@@ -164,7 +164,7 @@ class UnderstandingDecider(GraphComponent):
             if self._merged[0] is not kb_index:  # merge once per content version, not per message
                 self._merged = (kb_index, index.merged(kb_index))
             index = self._merged[1]
-        return index.evidence(encoder.encode([text])[0], k=self._config["neighbours"])
+        return index.evidence(encoder.encode_query(text), k=self._config["neighbours"])
 
     def _get_encoder(self, threads: int = 1):
         if not self._encoder_loaded:
@@ -183,16 +183,15 @@ class UnderstandingDecider(GraphComponent):
         """The knowledge base's wording as it is now (rebuilt when its content version changes)."""
         from bot.understanding.phrases import service_phrases
         from knowledge_base import repository
-        from knowledge_base.revisions import content_version
 
         if self._kb is None:
             from knowledge_base.access import KnowledgeBaseAccess
 
             self._kb = KnowledgeBaseAccess.from_settings()
+        version = self._kb.content_version()
+        if version == self._kb_index[0]:
+            return self._kb_index[1]
         with self._kb.session() as session:
-            version = content_version(session)
-            if version == self._kb_index[0]:
-                return self._kb_index[1]
             phrases = service_phrases(repository.list_services(session), repository.list_faqs(session))
         with self._lock:
             texts = [t for t, _ in phrases]

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import sqlite3
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Dict, List, Optional, Protocol, Sequence
 
@@ -18,6 +19,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
+RECENT_QUERIES = 2048  # messages whose vectors a serving process remembers (bounded memory)
 MAX_CHARS = 512  # a message is embedded on its first 512 characters: bounded work per message
 BATCH = 64
 
@@ -68,6 +70,7 @@ class CachedEncoder:
         self.name = inner.name
         self.dim = inner.dim
         self._memory: Dict[str, np.ndarray] = {}
+        self._recent: "OrderedDict[str, np.ndarray]" = OrderedDict()
         self._path = path
         self._db_lock = threading.Lock()
 
@@ -101,6 +104,23 @@ class CachedEncoder:
         if not keys:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.vstack([self._memory[k] for k in keys]).astype(np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One message's vector at serving time: never touches the disk cache (no write per
+        message on the server's event loop) and remembers at most ``RECENT_QUERIES`` of them."""
+        key = self._key(text or " ")
+        known = self._memory.get(key)
+        if known is None:
+            known = self._recent.get(key)
+            if known is not None:
+                self._recent.move_to_end(key)
+        if known is not None:
+            return known
+        vector = np.asarray(self.inner.encode([text or " "])[0], dtype=np.float32)
+        self._recent[key] = vector
+        if len(self._recent) > RECENT_QUERIES:
+            self._recent.popitem(last=False)
+        return vector
 
     def prime(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Seeds the in-memory cache (a model's stored embeddings: no re-encoding at start-up)."""

@@ -107,6 +107,7 @@ def test_a_staff_alias_counts_without_retraining(decider, own_kb):
                              "en": list(record["aliases"]["en"])}
         assert repository.upsert_service(session, record, "test") == "update"
         session.commit()
+    decider._kb.refresh()  # the server re-reads the content version within KB_REFRESH_SECONDS
     index = decider._live_kb_index(decider._get_encoder())
     assert len(index) == before + 1
     assert "找个免费的律师帮我打官司" in index.texts

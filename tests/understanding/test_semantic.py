@@ -52,6 +52,21 @@ def test_cached_encoder_embeds_each_text_once_across_instances(tmp_path):
     assert np.allclose(b, a[[1, 0]], atol=1e-3)
 
 
+def test_query_vectors_stay_in_bounded_memory_and_off_the_disk(tmp_path, monkeypatch):
+    from bot.understanding import encoder as encoder_module
+
+    monkeypatch.setattr(encoder_module, "RECENT_QUERIES", 3)
+    inner = CountingEncoder()
+    cached = CachedEncoder(inner, tmp_path / "cache.sqlite")
+    cached.prime(["known"], np.vstack([unit(1, 0)]))
+    assert np.allclose(cached.encode_query("known"), unit(1, 0))
+    for text in ["a", "bb", "a", "ccc", "dddd"]:
+        cached.encode_query(text)
+    assert inner.calls == [["a"], ["bb"], ["ccc"], ["dddd"]]  # "a" came from memory the second time
+    assert len(cached._recent) == 3 and "known" not in [c[0] for c in inner.calls]
+    assert not (tmp_path / "cache.sqlite").exists()
+
+
 def test_off_means_no_encoder():
     assert get_encoder("off") is None
     with pytest.raises(ValueError):

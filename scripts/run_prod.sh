@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# make run-prod: Rasa's own scale-out on one machine, on loopback.
+#   nginx :PUBLIC_PORT (5005)  ->  REPLICAS Rasa servers (5101, 5102, ...)
+#   nginx :ACTION_LB_PORT (5055) -> ACTION_SERVERS action servers (5201, 5202, ...)
+#   PostgreSQL: knowledge base (DATABASE_URL) and conversations (TRACKER_DB_URL, SQL tracker store)
+#   Redis: the lock store (REDIS_URL), so any replica can take any turn of a conversation.
+# Starts and stops only its own processes; Ctrl-C (or SIGTERM) stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+PY=.venv/bin/python
+PUBLIC_PORT=${PUBLIC_PORT:-5005} ACTION_LB_PORT=${ACTION_LB_PORT:-5055} WEB_PORT=${WEB_PORT:-8080}
+REPLICAS=${REPLICAS:-2} ACTION_SERVERS=${ACTION_SERVERS:-2}
+RASA_BASE_PORT=${RASA_BASE_PORT:-5100} ACTION_BASE_PORT=${ACTION_BASE_PORT:-5200}
+VAR=${PROD_VAR_DIR:-$PWD/var/prod}
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || { echo "run-prod: nginx is missing (make system-deps installs it)" >&2; exit 1; }
+mkdir -p "$VAR"/logs
+
+exports=$($PY scripts/prod_env.py) || exit 1
+eval "$exports"
+export ACTION_SERVER_URL="http://127.0.0.1:$ACTION_LB_PORT/webhook" RASA_URL="http://127.0.0.1:$PUBLIC_PORT"
+export KB_REFRESH_SECONDS=${KB_REFRESH_SECONDS:-1}
+# One thread of numerical work per process: the replicas share the cores (no oversubscription).
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
+  MKL_NUM_THREADS=${MKL_NUM_THREADS:-1} TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1} \
+  TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
+
+$PY -m knowledge_base build >/dev/null
+model=${MODEL:-$($PY scripts/train.py | tail -n 1)}
+
+pids=()
+cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup INT TERM EXIT
+
+rasa_servers="" action_servers=""
+for i in $(seq 1 "$ACTION_SERVERS"); do
+  port=$((ACTION_BASE_PORT + i))
+  SANIC_HOST=127.0.0.1 $PY -m rasa_sdk --actions actions --port "$port" >"$VAR/logs/actions-$i.log" 2>&1 &
+  pids+=($!)
+  action_servers+="server 127.0.0.1:$port max_fails=0; "
+done
+auth=()
+[ -n "${RASA_TOKEN:-}" ] && auth=(--auth-token "$RASA_TOKEN")
+for i in $(seq 1 "$REPLICAS"); do
+  port=$((RASA_BASE_PORT + i))
+  $PY -m rasa run -m "$model" --enable-api "${auth[@]}" -i 127.0.0.1 --port "$port" \
+    --endpoints endpoints.prod.yml --credentials credentials.yml >"$VAR/logs/rasa-$i.log" 2>&1 &
+  pids+=($!)
+  rasa_servers+="server 127.0.0.1:$port max_fails=0; "
+done
+sed -e "s|@VAR@|$VAR|g" -e "s|@PUBLIC_PORT@|$PUBLIC_PORT|g" -e "s|@ACTION_LB_PORT@|$ACTION_LB_PORT|g" \
+    -e "s|@RASA_SERVERS@|$rasa_servers|" -e "s|@ACTION_SERVERS@|$action_servers|" \
+    deploy/nginx.conf.template >"$VAR/nginx.conf"
+"$NGINX" -c "$VAR/nginx.conf" -p "$VAR" -e "$VAR/nginx-error.log" >"$VAR/logs/nginx.log" 2>&1 &
+pids+=($!)
+if [ "${NO_WEB:-}" != 1 ]; then
+  $PY -m channels.web.server --port "$WEB_PORT" --rasa-url "$RASA_URL" >"$VAR/logs/web.log" 2>&1 &
+  pids+=($!)
+fi
+
+echo "Starting $REPLICAS Rasa replicas and $ACTION_SERVERS action servers (logs in $VAR/logs/) ..."
+for _ in $(seq 1 240); do
+  ready=1
+  for i in $(seq 1 "$REPLICAS"); do
+    curl -fsS "http://127.0.0.1:$((RASA_BASE_PORT + i))/status" ${RASA_TOKEN:+-G -d token=$RASA_TOKEN} >/dev/null 2>&1 || ready=0
+  done
+  curl -fsS "http://127.0.0.1:$ACTION_LB_PORT/health" >/dev/null 2>&1 || ready=0
+  curl -fsS "http://127.0.0.1:$PUBLIC_PORT/" >/dev/null 2>&1 || ready=0
+  if [ $ready = 1 ]; then
+    cat <<MSG
+
+  Ready (production mode).
+  Channels (nginx -> $REPLICAS Rasa replicas):  http://127.0.0.1:$PUBLIC_PORT/webhooks/rest/webhook
+  Web page:                                    http://localhost:$WEB_PORT/
+  Conversations: PostgreSQL $TRACKER_DB_HOST:$TRACKER_DB_PORT/$TRACKER_DB_NAME   locks: Redis $REDIS_HOST:$REDIS_PORT
+  Press Ctrl-C to stop.
+MSG
+    wait -n "${pids[@]}" || true
+    echo "a server stopped; see $VAR/logs/" >&2
+    exit 1
+  fi
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "a server failed to start; see $VAR/logs/" >&2; tail -n 20 "$VAR"/logs/*.log >&2; exit 1; }
+  done
+  sleep 1
+done
+echo "timed out waiting for the servers; see $VAR/logs/" >&2
+exit 1
