@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps kb train run run-prod test test-fast validate shell eval bench lint clean lock
+.PHONY: help install system-deps kb train run run-prod bench-full test test-fast validate shell eval bench lint clean lock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS=":.*?## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,8 +46,11 @@ shell: install kb ## chat with the bot in the terminal (starts the action server
 eval: install kb ## search and NLU/dialogue evaluation on the dev sets
 	@bash scripts/eval.sh
 
-bench: install kb ## speed and memory figures
+bench: install system-deps ## speed figures (quick, < 5 min): make run, make run-prod, stock Rasa if trained
 	@$(PY) -m bench
+
+bench-full: install system-deps ## all speed, memory and growth figures (trains stock Rasa if needed)
+	@$(PY) -m bench --full
 
 lint: install ## ruff
 	@$(PY) -m ruff check .

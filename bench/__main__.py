@@ -1,91 +1,154 @@
-"""Prints speed and memory figures: KB search latency, REST round-trip latency and throughput
-(sequential and concurrent), and the servers' resident memory."""
+"""make bench: speed, memory and growth figures, written to bench/RESULTS.md and bench/results.json.
+
+Quick mode (default, a few minutes): this project under ``make run`` and ``make run-prod`` at 1,
+10 and 50 concurrent clients, Rasa's default configuration too when its model is already trained
+(``make eval`` or ``--full`` trains it), service accuracy on a sample of the dev set,
+staff-edit-to-live time. Full mode (``--full``): trains the stock model if needed, the whole dev
+set for accuracy, more conversations per level, and the growth measurements.
+"""
 from __future__ import annotations
 
 import argparse
-import csv
-import statistics
+import json
+import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import growth, load, report  # noqa: E402
+from bench.stacks import Stack  # noqa: E402
 
-def percentiles(samples: list[float]) -> str:
-    q = statistics.quantiles(samples, n=100)
-    return f"p50 {1000 * q[49]:.1f} ms, p95 {1000 * q[94]:.1f} ms, max {1000 * max(samples):.1f} ms"
-
-
-def dev_texts(limit: int) -> list[str]:
-    with (ROOT / "eval" / "dev_messages.tsv").open(encoding="utf-8") as f:
-        return [r["text"] for r in csv.DictReader(f, delimiter="\t")][:limit]
+LEVELS = (1, 10, 50)
 
 
-def bench_search(texts: list[str]) -> None:
+def trained(config: str, prefix: str, out: str, train: bool) -> tuple[str | None, float | None]:
+    """(model path, training seconds) for ``config``; None when not trained and ``train`` is off."""
+    args = [sys.executable, str(ROOT / "scripts" / "train.py"), "--config", config, "--prefix", prefix,
+            "--out", out]
+    if not train:
+        args.append("--if-trained")
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines or not lines[-1].endswith(".tar.gz"):
+        return None, None
+    model = lines[-1]
+    seconds = Path(model[: -len(".tar.gz")] + ".seconds")
+    return model, float(seconds.read_text()) if seconds.exists() else None
+
+
+def accuracy(stack: Stack, sample: int | None) -> float:
+    """Share of in-scope dev questions whose service the bot got right (the shared yardstick)."""
+    tsv = ROOT / "eval" / "dev_messages.tsv"
+    rows = tsv.read_text(encoding="utf-8").splitlines()
+    header, body = rows[0], [r for r in rows[1:] if r.split("\t")[3] not in ("OOS", "CHITCHAT")]
+    if sample:
+        body = body[:: max(1, len(body) // sample)][:sample]
+    path = stack.workdir / "accuracy.tsv"
+    path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
+    out = stack.workdir / "accuracy.json"
+    tool = Path(__import__("os").environ.get("SHARED_DIR", ROOT.parent / "shared")) / "tools" / "eval_conversations.py"
+    subprocess.run([sys.executable, str(tool), "--url", stack.url, "--tsv", str(path), "--json", str(out)],
+                   cwd=ROOT, check=True, capture_output=True)
+    results = json.loads(out.read_text())
+    items = results.get("results") or []
+    right = [r for r in items if r.get("got_service") == r.get("service")]
+    return round(100 * len(right) / len(items), 1) if items else 0.0
+
+
+def edit_to_live(stack: Stack) -> float:
+    """Seconds from a staff edit of a service's fee (a revision in the knowledge base, as the
+    console writes it) to the bot's answer showing it; the edit is then reverted."""
+    import urllib.request
+    import uuid
+
     from knowledge_base.access import KnowledgeBaseAccess
+    from knowledge_base import repository
+    from knowledge_base.models import Service
 
-    kb = KnowledgeBaseAccess.from_settings()
-    kb.search("warm up")
-    samples = []
-    for t in texts:
-        t0 = time.perf_counter()
-        kb.search(t)
-        samples.append(time.perf_counter() - t0)
-    print(f"search ({len(texts)} queries): {percentiles(samples)}")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def bench_stack(texts: list[str], concurrency: int) -> None:
-    from tests.stack import BotStack, trained_model
-
-    stack = BotStack(Path(tempfile.mkdtemp(prefix="bench-"))).start(trained_model())
+    kb = KnowledgeBaseAccess(stack.env["DATABASE_URL"])
+    marker = f"BENCH{uuid.uuid4().hex[:6].upper()}"
+    with kb.session() as session:
+        record = session.get(Service, "passport_application").to_dict()
+        original = json.loads(json.dumps(record))
+        record["fee"] = {"zh": f"{marker} 元", "en": f"CNY {marker}"}
+        repository.upsert_service(session, record, "bench")
+        session.commit()
+    t0 = time.perf_counter()
+    seconds = float("nan")
     try:
-        stack.say("warmup", "你好")
-        seq = []
-        for t in texts:
-            t0 = time.perf_counter()
-            stack.say(f"bench-{uuid.uuid4().hex[:8]}", t)
-            seq.append(time.perf_counter() - t0)
-        print(f"REST round trip, sequential ({len(texts)} messages): {percentiles(seq)}")
-
-        def one(t: str) -> float:
-            t0 = time.perf_counter()
-            stack.say(f"bench-{uuid.uuid4().hex[:8]}", t)
-            return time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        with ThreadPoolExecutor(concurrency) as pool:
-            conc = list(pool.map(one, texts))
-        wall = time.perf_counter() - t0
-        print(f"REST round trip, {concurrency} concurrent: {percentiles(conc)}; "
-              f"throughput {len(texts) / wall:.1f} messages/s")
-        rasa, actions = stack.procs[1].pid, stack.procs[0].pid
-        print(f"memory (RSS): Rasa server {rss_mb(rasa):.0f} MB, action server {rss_mb(actions):.0f} MB")
+        for i in range(120):
+            body = json.dumps({"sender": f"edit-{i}-{marker}", "message": "办护照要多少钱？"}).encode()
+            req = urllib.request.Request(stack.url + "/webhooks/rest/webhook", body,
+                                         {"Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=10) as r:
+                if marker in r.read().decode("utf-8"):
+                    seconds = time.perf_counter() - t0
+                    break
+            time.sleep(0.1)
     finally:
-        stack.stop()
+        with kb.session() as session:
+            repository.upsert_service(session, original, "bench")
+            session.commit()
+    return round(seconds, 2)
+
+
+def measure(stack: Stack, n: int, full: bool) -> dict:
+    load.load(stack.url, 20, 2, seed=99)  # warm-up
+    levels = {}
+    for c in LEVELS:
+        result = load.load(stack.url, max(n, 3 * c), c, seed=c)
+        levels[c] = result.summary()
+        print(f"  {stack.kind:8} c={c:<3} {result.throughput:6.1f} msg/s  p50 {result.p50_ms:6.0f}  "
+              f"p95 {result.p95_ms:6.0f}  p99 {result.p99_ms:6.0f} ms  errors {result.errors}  "
+              f"timeouts {result.timeouts}", flush=True)
+    return {"levels": levels, "memory_mb": stack.memory(), "started_in_s": round(stack.started_in, 1),
+            "service_accuracy": accuracy(stack, None if full else 150)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--messages", type=int, default=200)
-    ap.add_argument("--concurrency", type=int, default=8)
-    ap.add_argument("--skip-stack", action="store_true")
+    ap.add_argument("--full", action="store_true", help="stock model trained if needed, whole dev set, growth")
+    ap.add_argument("--conversations", type=int, default=None, help="conversations per load level")
+    ap.add_argument("--skip-prod", action="store_true")
     a = ap.parse_args()
-    texts = dev_texts(a.messages)
-    bench_search(texts)
-    if not a.skip_stack:
-        bench_stack(texts, a.concurrency)
+    n = a.conversations or (300 if a.full else 120)
+    started = time.perf_counter()
+    out: dict = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                 "mode": "full" if a.full else "quick", "cores": __import__("os").cpu_count(),
+                 "command": "make bench-full" if a.full else "make bench", "stacks": {}}
+
+    model, train_s = trained("config.yml", "govassist", "models", True)
+    stock_model, stock_train_s = trained("config.default.yml", "baseline", "models/baseline", a.full)
+    out["training_seconds"] = {"project": train_s, "stock": stock_train_s}
+
+    print("== this project under make run (SQLite, in-memory lock store)", flush=True)
+    with Stack("project", model) as stack:
+        out["stacks"]["project"] = measure(stack, n, a.full)
+        out["edit_to_live_s"] = edit_to_live(stack)
+        print(f"  staff edit to live answer: {out['edit_to_live_s']} s", flush=True)
+        if a.full:
+            out["growth"] = growth.conversation_length(stack.url)
+    if not a.skip_prod:
+        print("== this project under make run-prod (nginx, 2 replicas, PostgreSQL, Redis)", flush=True)
+        with Stack("prod", model) as stack:
+            out["stacks"]["prod"] = measure(stack, n, a.full)
+    if stock_model:
+        print("== Rasa's default pipeline and policies, same data, same actions (make run)", flush=True)
+        with Stack("stock", stock_model) as stack:
+            out["stacks"]["stock"] = measure(stack, n, a.full)
+    else:
+        print("== Rasa's default configuration: not trained yet (make bench-full trains it); skipped")
+    if a.full:
+        out.setdefault("growth", {}).update(growth.knowledge_base_size())
+        out["growth"].update(growth.memory_by_stored_conversations(model))
+    out["bench_seconds"] = round(time.perf_counter() - started)
+    report.write(out)
+    print(f"wrote bench/RESULTS.md, bench/results.json and bench/throughput.png "
+          f"({out['bench_seconds']} s)")
 
 
 if __name__ == "__main__":

@@ -13,26 +13,29 @@ PY=.venv/bin/python
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
   MKL_NUM_THREADS=${MKL_NUM_THREADS:-1} TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1} \
   TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
-mkdir -p var/logs
+LOG_DIR=${LOG_DIR:-var/logs}
+mkdir -p "$LOG_DIR"
 
-model=$($PY scripts/train.py | tail -n 1)
+model=${MODEL:-$($PY scripts/train.py | tail -n 1)}
 pids=()
 cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup INT TERM EXIT
 
-$PY -m rasa_sdk --actions actions --port "$ACTION_PORT" >var/logs/actions.log 2>&1 &
+$PY -m rasa_sdk --actions actions --port "$ACTION_PORT" >"$LOG_DIR"/actions.log 2>&1 &
 pids+=($!)
 if [ "${1:-}" = "--shell" ]; then
   $PY -m rasa shell -m "$model" --endpoints endpoints.yml
   exit 0
 fi
 $PY -m rasa run -m "$model" --enable-api --cors "*" --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml >var/logs/rasa.log 2>&1 &
+  --endpoints endpoints.yml --credentials credentials.yml >"$LOG_DIR"/rasa.log 2>&1 &
 pids+=($!)
-$PY -m channels.web.server --port "$WEB_PORT" --rasa-url "$RASA_URL" >var/logs/web.log 2>&1 &
-pids+=($!)
+if [ "${NO_WEB:-}" != 1 ]; then
+  $PY -m channels.web.server --port "$WEB_PORT" --rasa-url "$RASA_URL" >"$LOG_DIR"/web.log 2>&1 &
+  pids+=($!)
+fi
 
-echo "Starting (logs in var/logs/) ..."
+echo "Starting (logs in $LOG_DIR/) ..."
 for _ in $(seq 1 180); do
   if curl -fsS "http://localhost:$RASA_PORT/status" >/dev/null 2>&1 \
      && curl -fsS "http://localhost:$ACTION_PORT/health" >/dev/null 2>&1; then
@@ -47,13 +50,13 @@ for _ in $(seq 1 180); do
   Press Ctrl-C to stop.
 MSG
     wait -n "${pids[@]}" || true
-    echo "a server stopped; see var/logs/" >&2
+    echo "a server stopped; see $LOG_DIR/" >&2
     exit 1
   fi
   for pid in "${pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "a server failed to start; see var/logs/" >&2; tail -n 20 var/logs/*.log >&2; exit 1; }
+    kill -0 "$pid" 2>/dev/null || { echo "a server failed to start; see $LOG_DIR/" >&2; tail -n 20 "$LOG_DIR"/*.log >&2; exit 1; }
   done
   sleep 1
 done
-echo "timed out waiting for the servers; see var/logs/" >&2
+echo "timed out waiting for the servers; see $LOG_DIR/" >&2
 exit 1

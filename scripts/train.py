@@ -70,7 +70,12 @@ def main() -> None:
     ap.add_argument("--config", type=Path, default=ROOT / "config.yml")
     ap.add_argument("--out", type=Path, default=ROOT / "models")
     ap.add_argument("--prefix", default="govassist")
+    ap.add_argument("--if-trained", action="store_true", help="print the model only if it exists (exit 1 if not)")
     a = ap.parse_args()
+    if a.if_trained:
+        model = a.out / f"{a.prefix}-{fingerprint(a.config.resolve())}.tar.gz"
+        print(model if model.exists() else "not trained")
+        sys.exit(0 if model.exists() else 1)
     a.out.mkdir(parents=True, exist_ok=True)
     with open(a.out / ".train.lock", "w") as lock:  # one training at a time; others then reuse it
         fcntl.flock(lock, fcntl.LOCK_EX)

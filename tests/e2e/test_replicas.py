@@ -1,0 +1,70 @@
+"""make run-prod: one conversation continues across Rasa replicas (shared PostgreSQL tracker
+store, Redis lock store), behind nginx. Starts the real production stack on loopback."""
+import json
+import os
+import urllib.request
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bench.stacks import Stack
+from tests.stack import trained_model
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(900)]
+
+
+def say(url: str, sender: str, message: str) -> list[dict]:
+    req = urllib.request.Request(f"{url}/webhooks/rest/webhook",
+                                 json.dumps({"sender": sender, "message": message}).encode(),
+                                 {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read().decode() or "[]")
+
+
+def slots(url: str, sender: str) -> dict:
+    with urllib.request.urlopen(f"{url}/conversations/{sender}/tracker", timeout=30) as r:
+        return json.loads(r.read().decode())["slots"]
+
+
+@pytest.fixture(scope="module")
+def prod():
+    server = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    os.environ.setdefault("BENCH_POSTGRES_URL", server.rsplit("/", 1)[0])
+    stack = Stack("prod", trained_model())
+    try:
+        stack.start()
+    except Exception as e:  # no PostgreSQL / Redis / nginx here: say so
+        pytest.skip(f"production stack unavailable: {e}")
+    yield stack
+    stack.stop()
+
+
+@pytest.mark.parametrize("lang,first,second,fee", [
+    ("zh", "护照怎么办理？", "要多少钱？", "120"),
+    ("en", "How do I apply for a passport?", "How much does it cost?", "120"),
+])
+def test_turn_two_on_another_replica_keeps_the_service(prod, lang, first, second, fee):
+    a, b = prod.replica_urls[:2]
+    sender = f"replicas-{lang}"
+    assert say(a, sender, first)
+    assert slots(a, sender)["service"] == "passport_application"
+    replies = say(b, sender, second)  # the other replica: context comes from the shared stores
+    assert fee in " ".join(r.get("text", "") for r in replies)
+    after = slots(b, sender)
+    assert after["service"] == "passport_application" and after["aspect"] == "fee"
+    assert after["language"] == lang
+    assert slots(a, sender)["aspect"] == "fee"  # and replica A sees turn 2
+
+
+def test_the_load_balancer_serves_the_channels_and_conversations_are_in_postgresql(prod):
+    sender = "replicas-lb"
+    assert say(prod.url, sender, "身份证丢了怎么补办？")
+    assert say(prod.url, sender, "在哪里办？")
+    engine = create_engine(prod.env["TRACKER_DB_URL"])
+    try:
+        with engine.connect() as con:
+            texts = con.execute(text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
+                                {"s": sender}).scalars().all()
+    finally:
+        engine.dispose()
+    assert [json.loads(t)["text"] for t in texts] == ["身份证丢了怎么补办？", "在哪里办？"]
