@@ -65,8 +65,8 @@ def edit_to_live(stack: Stack) -> float:
     import urllib.request
     import uuid
 
-    from knowledge_base.access import KnowledgeBaseAccess
     from knowledge_base import repository
+    from knowledge_base.access import KnowledgeBaseAccess
     from knowledge_base.models import Service
 
     kb = KnowledgeBaseAccess(stack.env["DATABASE_URL"])
