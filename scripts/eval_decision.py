@@ -43,7 +43,8 @@ async def _dump(model: str, tsv: Path, out: Path) -> None:
         sem = decider._semantic(row["text"])
         records.append({**row, "parsed_intent": parsed["intent"], "understanding": und,
                         "evidence": und.get("evidence"),
-                        "semantic": dict(sem.scores) if sem else None})
+                        "semantic": dict(sem.scores) if sem else None,
+                        "gate": sem.out_of_scope_probability if sem else None})
         if i % 100 == 0:
             print(f"{i}/{len(rows)}", file=sys.stderr)
     out.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
@@ -57,7 +58,8 @@ def score(path: Path, thresholds: Path) -> None:
         ev = r["evidence"]
         if not ev:
             continue
-        sem = SemanticEvidence(r["semantic"]) if r["semantic"] is not None else None
+        sem = (SemanticEvidence(r["semantic"], out_of_scope_probability=r.get("gate"))
+               if r["semantic"] is not None else None)
         evidence = Evidence(intent=ev["intent"], confidence=ev["confidence"], service=ev["service"],
                             service_score=ev["service_score"], lexical=tuple(map(tuple, ev["lexical"])),
                             aspect_intent=ev["aspect_intent"], semantic=lambda s=sem: s,

@@ -21,13 +21,15 @@ pids=()
 cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup INT TERM EXIT
 
-$PY -m rasa_sdk --actions actions --port "$ACTION_PORT" >"$LOG_DIR"/actions.log 2>&1 &
+SANIC_HOST=127.0.0.1 $PY -m rasa_sdk --actions actions --port "$ACTION_PORT" >"$LOG_DIR"/actions.log 2>&1 &
 pids+=($!)
 if [ "${1:-}" = "--shell" ]; then
   $PY -m rasa shell -m "$model" --endpoints endpoints.yml
   exit 0
 fi
-$PY -m rasa run -m "$model" --enable-api --cors "*" --port "$RASA_PORT" \
+# Loopback only; the browser may call Rasa only from the page's own origin.
+$PY -m rasa run -m "$model" --enable-api -i 127.0.0.1 --port "$RASA_PORT" \
+  --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" \
   --endpoints endpoints.yml --credentials credentials.yml >"$LOG_DIR"/rasa.log 2>&1 &
 pids+=($!)
 if [ "${NO_WEB:-}" != 1 ]; then

@@ -45,6 +45,7 @@ auth=()
 for i in $(seq 1 "$REPLICAS"); do
   port=$((RASA_BASE_PORT + i))
   $PY -m rasa run -m "$model" --enable-api "${auth[@]}" -i 127.0.0.1 --port "$port" \
+    --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" \
     --endpoints endpoints.prod.yml --credentials credentials.yml >"$VAR/logs/rasa-$i.log" 2>&1 &
   pids+=($!)
   rasa_servers+="server 127.0.0.1:$port max_fails=0; "

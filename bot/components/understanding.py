@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from dataclasses import replace
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
@@ -27,7 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.intent_ranking import settle_intent
 from bot.understanding.decision import Decision, Evidence, asks_for_human, decide
-from bot.understanding.semantic import OUT_OF_SCOPE, SMALL_TALK, SemanticEvidence, SemanticIndex
+from bot.understanding.semantic import OUT_OF_SCOPE, SMALL_TALK, ScopeGate, SemanticEvidence, SemanticIndex
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ UNDERSTANDING = "understanding"
 SERVICE_RANKING = "service_ranking"  # set by the ServiceResolver: its one search of the message
 SMALL_TALK_INTENTS = ("greet", "goodbye", "thanks", "chitchat", "bot_challenge", "what_can_you_do")
 KB_SEED = "kb_seed"
+GATE = "scope_gate.json"
 SERVICE_QUESTIONS = ("ask_", "inform_service")
 
 
@@ -47,12 +49,14 @@ class UnderstandingDecider(GraphComponent):
         return {"encoder": None, "neighbours": 20, "train_threads": 2}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 index: Optional[SemanticIndex] = None, kb_seed: Optional[SemanticIndex] = None) -> None:
+                 index: Optional[SemanticIndex] = None, kb_seed: Optional[SemanticIndex] = None,
+                 gate: Optional[ScopeGate] = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self._index = index
         self._kb_seed = kb_seed
+        self._gate = gate
         self._encoder = None
         self._encoder_loaded = False
         self._kb = None
@@ -68,16 +72,18 @@ class UnderstandingDecider(GraphComponent):
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "UnderstandingDecider":
-        index = seed = None
+        index = seed = gate = None
         try:
             with model_storage.read_from(resource) as folder:
                 if (folder / "items.json").exists():
                     index = SemanticIndex.load(folder)
                 if (folder / KB_SEED / "items.json").exists():
                     seed = SemanticIndex.load(folder / KB_SEED)
+                if (folder / GATE).exists():
+                    gate = ScopeGate.load(folder / GATE)
         except (ValueError, FileNotFoundError):
             pass
-        return cls(config, model_storage, resource, index, seed)
+        return cls(config, model_storage, resource, index, seed, gate)
 
     # -- training -------------------------------------------------------------------------------
     def train(self, training_data: TrainingData) -> Resource:
@@ -90,11 +96,14 @@ class UnderstandingDecider(GraphComponent):
             if encoder is None:
                 return self._resource
             examples: Dict[str, str] = {}
+            service_questions: Dict[str, None] = {}
             for example in training_data.intent_examples:
                 intent, text = example.get(INTENT) or "", (example.get(TEXT) or "").strip()
                 label = OUT_OF_SCOPE if intent == "out_of_scope" else SMALL_TALK if intent in SMALL_TALK_INTENTS else None
                 if label and text:
                     examples.setdefault(text, label)
+                elif text and intent.startswith(SERVICE_QUESTIONS):
+                    service_questions.setdefault(text)
             texts = list(examples)
             self._index = SemanticIndex(texts, [examples[t] for t in texts], encoder.encode(texts))
             self._index.save(folder)
@@ -103,6 +112,12 @@ class UnderstandingDecider(GraphComponent):
             self._kb_seed = SemanticIndex(kb_texts, [s for _, s in phrases], encoder.encode(kb_texts))
             (folder / KB_SEED).mkdir(exist_ok=True)
             self._kb_seed.save(folder / KB_SEED)
+            refusals = self._index.vectors[[i for i, lbl in enumerate(self._index.labels) if lbl == OUT_OF_SCOPE]]
+            questions = list(service_questions)
+            in_scope = np.vstack([encoder.encode(questions), self._kb_seed.vectors]) if questions else self._kb_seed.vectors
+            if len(refusals) and len(in_scope):
+                self._gate = ScopeGate.fit(in_scope, refusals)
+                self._gate.save(folder / GATE)
             (folder / "encoder.json").write_text(json.dumps({"encoder": encoder.name}), encoding="utf-8")
         return self._resource
 
@@ -164,7 +179,11 @@ class UnderstandingDecider(GraphComponent):
             if self._merged[0] is not kb_index:  # merge once per content version, not per message
                 self._merged = (kb_index, index.merged(kb_index))
             index = self._merged[1]
-        return index.evidence(encoder.encode_query(text), k=self._config["neighbours"])
+        vector = encoder.encode_query(text)
+        evidence = index.evidence(vector, k=self._config["neighbours"])
+        if self._gate is not None:
+            evidence = replace(evidence, out_of_scope_probability=self._gate.probability(vector))
+        return evidence
 
     def _get_encoder(self, threads: int = 1):
         if not self._encoder_loaded:

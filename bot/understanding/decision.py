@@ -98,6 +98,16 @@ def _candidates(ev: Evidence, sem: Optional[SemanticEvidence], cfg: Dict[str, An
     return tuple(dict.fromkeys(found))[: ask["max_candidates"]]
 
 
+def _gate(sem: Optional[SemanticEvidence]) -> float:
+    """The scope gate's out-of-scope probability (0 when there is no gate or no meaning)."""
+    return (sem.out_of_scope_probability or 0.0) if sem is not None else 0.0
+
+
+def _gate_refusal(sem: SemanticEvidence, ev: Evidence, why: str) -> Decision:
+    return Decision("out_of_scope", max(ev.confidence, _gate(sem)), None,
+                    reason=f"{why} (scope gate {_gate(sem):.2f})", semantic=sem.as_dict())
+
+
 def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     """The decision for one message (see the module docstring)."""
     cfg = cfg or thresholds()
@@ -111,9 +121,17 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     service_question = _is_service_question(ev.intent)
 
     if service_question and ev.service and not unsure:
-        if ev.service_score >= cfg["trusted_lexical"] or ev.semantic is None:
+        if ev.semantic is None:
+            return keep
+        if ev.service_score >= cfg["trusted_lexical"]:
+            sem = ev.semantic()
+            if _gate(sem) >= cfg["scope_gate"]["trusted"]:  # "the best phone case for my ID card"
+                return _gate_refusal(sem, ev, "a trusted service word in a request for something else")
             return keep
         sem = ev.semantic()
+        limit = cfg["scope_gate"]["strong" if ev.service_score >= cfg["strong_lexical"] else "faint"]
+        if _gate(sem) >= limit:
+            return _gate_refusal(sem, ev, "a service word in a message whose meaning is outside the catalogue")
         if sem is not None and ev.service_score >= cfg["strong_lexical"]:
             other = SMALL_TALK if sem.score(SMALL_TALK) > sem.score(OUT_OF_SCOPE) else OUT_OF_SCOPE
             if _resembles(sem, other, cfg["reject_strong"]):  # "what's your name?", "will it be windy"
@@ -139,11 +157,15 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         # actions read it with the context; here only the search's candidates are passed on.
         candidates = tuple(sid for sid, score in ev.lexical if score >= cfg["ask"]["lexical"])
         sem = ev.semantic() if ev.semantic is not None else None  # for the actions' reading of context
+        if _gate(sem) >= cfg["scope_gate"]["no_service"]:  # "how much does LASIK cost"
+            return _gate_refusal(sem, ev, "a question about something outside the catalogue")
         return Decision(ev.intent, ev.confidence, None, candidates[: cfg["ask"]["max_candidates"]],
                         reason="a service question naming no service: the conversation decides",
                         semantic=sem.as_dict() if sem else {})
     if ev.intent == "chitchat" and not unsure and ev.semantic is not None:
         sem = ev.semantic()  # "play my playlist", "will it rain": a task, not a chat
+        if _gate(sem) >= cfg["scope_gate"]["small_talk"]:
+            return _gate_refusal(sem, ev, "taken for small talk, but a request outside the catalogue")
         if sem is not None and _resembles_more(sem, OUT_OF_SCOPE, SMALL_TALK, cfg["not_small_talk"]):
             return Decision("out_of_scope", sem.score(OUT_OF_SCOPE), None,
                             reason="taken for small talk, but resembles out-of-scope requests",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -24,6 +24,7 @@ class SemanticEvidence:
 
     scores: Dict[str, float] = field(default_factory=dict)
     neighbours: Tuple[Tuple[str, str, float], ...] = ()
+    out_of_scope_probability: Optional[float] = None  # the scope gate's reading (None: no gate)
 
     def best_service(self) -> Tuple[str | None, float]:
         services = [(label, s) for label, s in self.scores.items() if label not in NOT_SERVICES]
@@ -46,6 +47,8 @@ class SemanticEvidence:
         return {"service": service, "service_score": round(score, 4),
                 "out_of_scope": round(self.score(OUT_OF_SCOPE), 4),
                 "small_talk": round(self.score(SMALL_TALK), 4),
+                "out_of_scope_probability": (None if self.out_of_scope_probability is None
+                                             else round(self.out_of_scope_probability, 4)),
                 "services": {sid: round(s, 4) for sid, s in self.ranked_services()[:8]}}
 
 
@@ -91,3 +94,41 @@ class SemanticIndex:
         items = json.loads((folder / "items.json").read_text(encoding="utf-8"))
         vectors = np.load(folder / "vectors.npy", allow_pickle=False).astype(np.float32)
         return cls(items["texts"], items["labels"], vectors)
+
+
+class ScopeGate:
+    """A linear reading of a message's meaning: how likely it asks for something outside the
+    catalogue (commercial, private, foreign, entertainment) rather than a public service.
+
+    Logistic regression over the sentence embedding, fitted in ``rasa train`` on the training
+    data's service questions and the knowledge base's wording (in scope) against its refusal
+    examples (out of scope). It reads the meaning of the whole message, so a service word inside
+    a shopping or travel request does not decide on its own.
+    """
+
+    def __init__(self, weights: np.ndarray, bias: float) -> None:
+        self.weights = np.asarray(weights, dtype=np.float32).ravel()
+        self.bias = float(bias)
+
+    def probability(self, vector: np.ndarray) -> float:
+        z = float(self.weights @ np.asarray(vector, dtype=np.float32)) + self.bias
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+    @classmethod
+    def fit(cls, in_scope: np.ndarray, out_of_scope: np.ndarray, c: float = 4.0) -> "ScopeGate":
+        from sklearn.linear_model import LogisticRegression
+
+        x = np.vstack([in_scope, out_of_scope]).astype(np.float32)
+        y = np.r_[np.zeros(len(in_scope)), np.ones(len(out_of_scope))]
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+        model.fit(x, y)
+        return cls(model.coef_[0], float(model.intercept_[0]))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"weights": [round(float(w), 6) for w in self.weights], "bias": self.bias}),
+                        encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "ScopeGate":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(np.asarray(data["weights"], dtype=np.float32), data["bias"])

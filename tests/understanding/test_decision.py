@@ -19,13 +19,38 @@ def ev(intent="out_of_scope", confidence=0.9, service=None, service_score=0.0, l
                     is_payload=payload)
 
 
-def test_clear_service_question_is_kept_without_consulting_meaning():
-    called = []
+@pytest.mark.parametrize("gate", [None, 0.1, 0.9])
+def test_clear_service_question_is_kept_unless_its_meaning_is_plainly_elsewhere(gate):
+    from dataclasses import replace
+
+    meaning = replace(sem(passport_application=0.9, oos=0.8), out_of_scope_probability=gate)
     e = Evidence(intent="ask_fee", confidence=0.95, service="passport_application", service_score=0.9,
-                 semantic=lambda: called.append(1))
+                 semantic=lambda: meaning)
     d = decide(e)
     assert (d.intent, d.service) == ("ask_fee", "passport_application")
-    assert not called  # strong lexical evidence: the encoder is not run
+
+
+@pytest.mark.parametrize("lang,service,score", [("en", "id_card_application", 0.95), ("zh", "passport_application", 0.7),
+                                                ("en", "marriage_registration", 0.4)])
+def test_a_service_word_in_a_request_for_something_else_is_refused(lang, service, score):
+    """ "What's the best phone case for my ID card?", "护照照片修图软件推荐": the gate decides."""
+    from dataclasses import replace
+
+    meaning = replace(sem(**{service: 0.85}, oos=0.86), out_of_scope_probability=0.995)
+    d = decide(Evidence(intent="ask_where", confidence=0.9, service=service, service_score=score,
+                        semantic=lambda: meaning))
+    assert d.intent == "out_of_scope" and d.service is None
+    assert "scope gate" in d.reason
+
+
+def test_a_question_naming_no_service_is_refused_only_when_the_gate_is_sure():
+    from dataclasses import replace
+
+    unsure = replace(sem(oos=0.8), out_of_scope_probability=0.5)
+    sure = replace(sem(oos=0.9), out_of_scope_probability=0.99)
+    kept = decide(Evidence(intent="ask_fee", confidence=0.9, semantic=lambda: unsure))  # "how much is it?"
+    refused = decide(Evidence(intent="ask_fee", confidence=0.9, semantic=lambda: sure))  # "how much is LASIK?"
+    assert kept.intent == "ask_fee" and refused.intent == "out_of_scope"
 
 
 def test_refusal_rescued_when_search_and_meaning_agree():
