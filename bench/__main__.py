@@ -106,7 +106,7 @@ def measure(stack: Stack, n: int, full: bool) -> dict:
               f"p95 {result.p95_ms:6.0f}  p99 {result.p99_ms:6.0f} ms  errors {result.errors}  "
               f"timeouts {result.timeouts}", flush=True)
     return {"levels": levels, "memory_mb": stack.memory(), "started_in_s": round(stack.started_in, 1),
-            "service_accuracy": accuracy(stack, None if full else 150)}
+            "service_accuracy": accuracy(stack, None if full else 100)}
 
 
 def main() -> None:
@@ -115,7 +115,7 @@ def main() -> None:
     ap.add_argument("--conversations", type=int, default=None, help="conversations per load level")
     ap.add_argument("--skip-prod", action="store_true")
     a = ap.parse_args()
-    n = a.conversations or (300 if a.full else 120)
+    n = a.conversations or (300 if a.full else 60)
     started = time.perf_counter()
     out: dict = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                  "mode": "full" if a.full else "quick", "cores": __import__("os").cpu_count(),

@@ -46,7 +46,7 @@ def markdown(out: dict) -> str:
     for stack, data in out["stacks"].items():
         mem = ", ".join(f"{role} {'+'.join(str(m) for m in ms)} MB" for role, ms in data["memory_mb"].items())
         lines.append(f"- {NAMES[stack]}: service accuracy {data['service_accuracy']} % "
-                     f"({'whole' if out['mode'] == 'full' else 'a 150-question sample of the'} dev set); "
+                     f"({'whole' if out['mode'] == 'full' else 'a 100-question sample of the'} dev set); "
                      f"memory {mem}; ready {data['started_in_s']} s after start")
     t = out.get("training_seconds", {})
     lines.append(f"- training: project {t.get('project')} s, Rasa default {t.get('stock')} s "

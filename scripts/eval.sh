@@ -25,6 +25,10 @@ run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model 
   local tool="$SHARED/tools/eval_conversations.py" show="${SHOW_FAILURES:-0}"
   local cmd="$PY $tool --url {url} --tsv results/eval_messages.tsv --dialogues eval/dev_dialogues.yml \
     --json results/eval-$1-dev.json --show-failures $show | tee results/eval-$1-dev.txt"
+  if [ -f eval/dev2/messages.tsv ]; then  # second dev set: near-miss out-of-scope requests, everyday wording
+    cmd="$cmd; echo '-- dev set 2'; $PY $tool --url {url} --tsv eval/dev2/messages.tsv \
+      --json results/eval-$1-dev2.json --show-failures $show | tee results/eval-$1-dev2.txt"
+  fi
   if [ "${EVAL_SKIP_LOCKED:-0}" != 1 ] && [ -f eval/locked/messages.tsv ]; then
     cmd="$cmd; echo '-- locked test set'; $PY $tool --url {url} --tsv eval/locked/messages.tsv \
       --dialogues eval/locked/dialogues.yml --json results/eval-$1-locked.json --show-failures $show \
@@ -34,6 +38,9 @@ run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model 
 }
 run_bot_eval ours config.yml govassist models
 runs=(results/eval-ours-dev.json) labels=(ours-dev) times=("$(cat results/train-ours.seconds)")
+if [ -f results/eval-ours-dev2.json ]; then
+  runs+=(results/eval-ours-dev2.json) labels+=(ours-dev2) times+=("$(cat results/train-ours.seconds)")
+fi
 if [ -f results/eval-ours-locked.json ] && [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; then
   runs+=(results/eval-ours-locked.json) labels+=(ours-locked) times+=("$(cat results/train-ours.seconds)")
 fi

@@ -6,10 +6,12 @@ to staff or exported) has resident IDs, mobile numbers and e-mail addresses mask
 """
 from __future__ import annotations
 
+import itertools
 from typing import Iterator
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import BotUttered, Event, UserUttered
+from rasa.shared.core.events import BotUttered, Event, SessionStarted, UserUttered
 
 from service_desk.privacy import mask_personal_data
 
@@ -32,4 +34,17 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose stored events never contain unmasked personal data."""
 
     def _additional_events(self, session, tracker) -> Iterator[Event]:
-        return (masked(e) for e in super()._additional_events(session, tracker))
+        stored = self._stored_since_session_start(session, tracker.sender_id)
+        return (masked(e) for e in itertools.islice(tracker.events, stored, len(tracker.events)))
+
+    def _stored_since_session_start(self, session, sender_id: str) -> int:
+        """How many events of the latest session are stored: the count Rasa's own
+        ``_additional_events`` takes, without its ``SELECT count(*) FROM (SELECT every column of
+        every event ORDER BY id)`` (a tenth of a replica's CPU under load)."""
+        event = self.SQLEvent
+        start = session.query(sa.func.max(event.timestamp)).filter(
+            event.sender_id == sender_id, event.type_name == SessionStarted.type_name).scalar()
+        count = session.query(sa.func.count(event.id)).filter(event.sender_id == sender_id)
+        if start is not None:
+            count = count.filter(event.timestamp >= start)
+        return int(count.scalar() or 0)

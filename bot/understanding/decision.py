@@ -164,8 +164,6 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
                         semantic=sem.as_dict() if sem else {})
     if ev.intent == "chitchat" and not unsure and ev.semantic is not None:
         sem = ev.semantic()  # "play my playlist", "will it rain": a task, not a chat
-        if _gate(sem) >= cfg["scope_gate"]["small_talk"]:
-            return _gate_refusal(sem, ev, "taken for small talk, but a request outside the catalogue")
         if sem is not None and _resembles_more(sem, OUT_OF_SCOPE, SMALL_TALK, cfg["not_small_talk"]):
             return Decision("out_of_scope", sem.score(OUT_OF_SCOPE), None,
                             reason="taken for small talk, but resembles out-of-scope requests",
