@@ -123,6 +123,14 @@ def main() -> None:
 
     model, train_s = trained("config.yml", "govassist", "models", True)
     stock_model, stock_train_s = trained("config.default.yml", "baseline", "models/baseline", a.full)
+    if stock_model is None and not a.full:  # quick mode: an earlier stock model, said so in the report
+        earlier = sorted((ROOT / "models" / "baseline").glob("baseline-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+        if earlier:
+            stock_model = str(earlier[-1])
+            seconds = earlier[-1].with_name(earlier[-1].name[: -len(".tar.gz")] + ".seconds")
+            stock_train_s = float(seconds.read_text()) if seconds.exists() else None
+            out["stock_model_note"] = (f"{earlier[-1].name}: trained on an earlier version of the training "
+                                       "data (make bench-full retrains it on the current data)")
     out["training_seconds"] = {"project": train_s, "stock": stock_train_s}
 
     print("== this project under make run (SQLite, in-memory lock store)", flush=True)

