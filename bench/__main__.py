@@ -114,12 +114,14 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="stock model trained if needed, whole dev set, growth")
     ap.add_argument("--conversations", type=int, default=None, help="conversations per load level")
     ap.add_argument("--skip-prod", action="store_true")
+    ap.add_argument("--growth", action="store_true", help="add the growth measurements to a quick run")
     a = ap.parse_args()
     n = a.conversations or (300 if a.full else 60)
     started = time.perf_counter()
     out: dict = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                  "mode": "full" if a.full else "quick", "cores": __import__("os").cpu_count(),
-                 "command": "make bench-full" if a.full else "make bench", "stacks": {}}
+                 "command": "make bench-full" if a.full else ("python -m bench --growth" if a.growth else "make bench"),
+                 "stacks": {}}
 
     model, train_s = trained("config.yml", "govassist", "models", True)
     stock_model, stock_train_s = trained("config.default.yml", "baseline", "models/baseline", a.full)
@@ -138,7 +140,7 @@ def main() -> None:
         out["stacks"]["project"] = measure(stack, n, a.full)
         out["edit_to_live_s"] = edit_to_live(stack)
         print(f"  staff edit to live answer: {out['edit_to_live_s']} s", flush=True)
-        if a.full:
+        if a.full or a.growth:
             out["growth"] = growth.conversation_length(stack.url)
     if not a.skip_prod:
         print("== this project under make run-prod (nginx, 2 replicas, PostgreSQL, Redis)", flush=True)
@@ -150,7 +152,7 @@ def main() -> None:
             out["stacks"]["stock"] = measure(stack, n, a.full)
     else:
         print("== Rasa's default configuration: not trained yet (make bench-full trains it); skipped")
-    if a.full:
+    if a.full or a.growth:
         out.setdefault("growth", {}).update(growth.knowledge_base_size())
         out["growth"].update(growth.memory_by_stored_conversations(model))
     out["bench_seconds"] = round(time.perf_counter() - started)

@@ -34,9 +34,10 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
     """Domain responses, converted to Traditional Chinese for Traditional-script users."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain=None) -> None:
-        from bot import speedups
+        from bot import resilience, speedups
         from bot.settings import Settings
 
+        resilience.install()  # a failing action server gets the citizen an apology, not silence
         if Settings.from_env().speedups:  # RASA_SPEEDUPS=off serves as stock Rasa does (make bench)
             speedups.install()
         super().__init__(domain.responses if domain else {})

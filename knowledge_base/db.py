@@ -25,8 +25,15 @@ def resolve_url(url: str | None = None) -> str:
 
 
 def _sqlite_fk_on(dbapi_conn, _record) -> None:
+    """Foreign keys on; write-ahead log and a busy timeout so that readers (the bot answering)
+    are not blocked by a staff import holding the write lock, and writers wait instead of failing."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=5000")
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+    except Exception:  # an in-memory or read-only database keeps its journal mode
+        pass
     cur.close()
 
 

@@ -30,8 +30,24 @@ def masked(event: Event) -> Event:
     return Event.from_parameters(data)
 
 
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
 class MaskingSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore whose stored events never contain unmasked personal data."""
+    """SQLTrackerStore whose stored events never contain unmasked personal data. On SQLite
+    (make run) it writes ahead (WAL) with a busy timeout: concurrent conversations wait for the
+    write lock instead of failing."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine.dispose()  # connections opened while creating the tables get the pragmas too
 
     def _additional_events(self, session, tracker) -> Iterator[Event]:
         stored = self._stored_since_session_start(session, tracker.sender_id)

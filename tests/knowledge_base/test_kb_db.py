@@ -66,3 +66,13 @@ def test_session_scope_commits_and_rolls_back(db_url, engine):
     with db.session_scope(db_url) as session:
         assert session.execute(select(District.id)).scalars().all() == ["d1"]
         assert session.execute(text("SELECT count(*) FROM districts")).scalar() == 1
+
+
+def test_sqlite_knowledge_base_writes_ahead_with_a_busy_timeout(tmp_path):
+    from knowledge_base.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
+    with engine.connect() as con:
+        assert con.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert con.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert con.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -54,3 +54,9 @@ async def test_personal_data_is_masked_before_it_is_stored(store):
     await store.save(tracker)
     stored = " ".join(data for _, data in stored_rows(store, "c2"))
     assert "110101199003074514" not in stored and "13812345678" not in stored
+
+
+def test_sqlite_conversations_are_written_ahead_with_a_busy_timeout(store):
+    with store.engine.connect() as con:
+        assert con.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert con.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
