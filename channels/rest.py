@@ -16,6 +16,9 @@ texts (channels/web/errors.yml):
 * not JSON, nested too deep, or not a JSON object → 400 ``invalid_json``;
 * sender missing, not a string, blank, over 255 characters (the tracker store's column) or with
   control characters → 400 ``invalid_sender``;
+* sender named like another channel's conversation (``telegram-…``) → 400 ``invalid_sender``;
+* a ``/intent{json}`` payload whose entities are not a small object of identifiers or numbers
+  → 400 ``invalid_payload``;
 * message missing or not a string → 400 ``invalid_message``; over 2,000 characters (after
   control characters are dropped) → 413 ``message_too_long``, with ``max_chars``;
 * metadata not a JSON object of at most 4 KB → 400 ``invalid_metadata``.
@@ -40,6 +43,7 @@ from sanic.response import HTTPResponse, ResponseStream
 
 from channels.web.channel import (
     RequestError,
+    check_sender_is_ours,
     clean_metadata,
     message_text,
     read_json_object,
@@ -57,6 +61,7 @@ def rest_sender(raw: Any) -> str:
     if (not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_SENDER_CHARS
             or any(unicodedata.category(ch) in ("Cc", "Cs") for ch in raw)):
         raise RequestError("invalid_sender")
+    check_sender_is_ours(raw)
     return raw
 
 

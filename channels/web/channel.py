@@ -127,13 +127,45 @@ def read_json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
+PAYLOAD_KEY_RE = re.compile(r"^[a-z_]{1,32}$")
+PAYLOAD_VALUE_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+RESERVED_SENDER_PREFIXES = ("telegram-",)  # another channel's conversations: never joinable from here
+
+
+def check_payload(message: str) -> None:
+    """A ``/intent{json}`` payload sets slots unchecked in Rasa: only a small object of
+    identifiers (``{"service": "passport_application"}``) or numbers is accepted (400 otherwise),
+    so no payload can put a structure or markup into a slot."""
+    match = PAYLOAD_RE.match(message)
+    if not match or not match.group("entities"):
+        return
+    try:
+        entities = json.loads(match.group("entities"))
+    except (ValueError, RecursionError):
+        raise RequestError("invalid_payload")
+    if not isinstance(entities, dict) or len(entities) > 8:
+        raise RequestError("invalid_payload")
+    for key, value in entities.items():
+        scalar = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not PAYLOAD_KEY_RE.match(key) or not (scalar or (isinstance(value, str) and PAYLOAD_VALUE_RE.match(value))):
+            raise RequestError("invalid_payload")
+
+
+def check_sender_is_ours(sender: str) -> None:
+    """A sender named like another channel's conversation (``telegram-<chat id>``) is refused."""
+    if sender.lower().startswith(RESERVED_SENDER_PREFIXES):
+        raise RequestError("invalid_sender")
+
+
 def message_text(raw: Any) -> str:
-    """The message as clean text (:func:`clean_text`): not text (400), too long (413)."""
+    """The message as clean text (:func:`clean_text`): not text (400), too long (413), a payload
+    with anything but identifiers (400)."""
     if not isinstance(raw, str):
         raise RequestError("invalid_message")
     message = clean_text(raw)
     if len(message) > MAX_MESSAGE_CHARS:
         raise RequestError("message_too_long", 413)
+    check_payload(message)
     return message
 
 
@@ -149,6 +181,7 @@ def parse_request(body: bytes) -> dict[str, Any]:
     sender = data.get("sender")
     if not isinstance(sender, str) or not SENDER_RE.match(sender):
         raise RequestError("invalid_sender")
+    check_sender_is_ours(sender)
     message = message_text(data.get("message"))
     if not message:
         raise RequestError("empty_message")

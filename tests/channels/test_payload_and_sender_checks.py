@@ -1,0 +1,55 @@
+"""Payloads may only carry identifiers; another channel's conversations cannot be joined (issue 13)."""
+import json
+
+import pytest
+
+from channels.rest import parse_rest_request
+from channels.web.channel import RequestError, parse_request
+
+
+def body(sender="web-abc123", message="hi"):
+    return json.dumps({"sender": sender, "message": message}).encode()
+
+
+@pytest.mark.parametrize("message", [
+    '/inform_service{"service":"passport_application"}',
+    '/rate{"rating":"down","language":"zh"}',
+    '/inform_district{"district":"qingshan"}',
+    '/greet',
+    '/rate{"rating": 1}',
+    "护照怎么办理？",
+])
+@pytest.mark.parametrize("parse", [parse_request, parse_rest_request])
+def test_ordinary_messages_and_button_payloads_pass(parse, message):
+    assert parse(body(message=message))["message"] == message
+
+
+@pytest.mark.parametrize("message", [
+    '/inform_service{"service":{"a":1}}',                               # a structure into a slot
+    '/inform_district{"district":"<a href=//evil.example>x</a>"}',      # markup echoed into a reply
+    '/inform_service{"service":["a","b"]}',
+    '/inform_service{"service": true}',
+    '/inform_service{"Service Name":"x"}',
+    '/inform_service{"service":x}',                                    # not JSON
+    '/inform_service' + '{"s":"x",' * 3 + '"t":"y"}',
+    '/rate{' + ",".join(f'"k{i}":"v"' for i in range(9)) + '}',          # too many entities
+])
+@pytest.mark.parametrize("parse", [parse_request, parse_rest_request])
+def test_payloads_with_anything_but_identifiers_are_refused(parse, message):
+    with pytest.raises(RequestError) as err:
+        parse(body(message=message))
+    assert err.value.code == "invalid_payload" and err.value.status == 400
+
+
+@pytest.mark.parametrize("parse", [parse_request, parse_rest_request])
+@pytest.mark.parametrize("sender", ["telegram-123456789", "Telegram-42"])
+def test_another_channels_conversation_cannot_be_joined(parse, sender):
+    with pytest.raises(RequestError) as err:
+        parse(body(sender=sender))
+    assert err.value.code == "invalid_sender"
+
+
+def test_the_refusal_is_worded_in_both_languages():
+    from channels.web.channel import ERRORS
+
+    assert ERRORS["invalid_payload"]["zh"] and ERRORS["invalid_payload"]["en"]
