@@ -1,4 +1,7 @@
-"""Masks personal data (resident ID numbers, mobile numbers, e-mail addresses) in free text.
+"""Masks personal data in free text: resident ID numbers (18 characters, with or without spaces,
+whatever the check digit, and the old 15-digit form), bank card numbers, passport and permit
+numbers (a letter or two and 7–8 digits), mobile and landline numbers, e-mail addresses.
+Full-width digits and letters (the default of Chinese input methods) are read as ASCII first.
 
 Every step is linear in the length of the text: it runs on the server's event loop whenever the
 tracker store saves a conversation, so one hostile message must not be able to stall it.
@@ -20,8 +23,15 @@ import re
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d{6}[ -]?\d{4}[ -]?\d{4}[ -]?\d{3}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
+_BANK_CARD_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d{4}[ -]?){3}\d{4,7}(?![0-9A-Za-z])")
+_DOCUMENT_RE = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]{1,2}\d{7,8}(?![0-9A-Za-z])")  # passports, permits
+_LANDLINE_RE = re.compile(r"(?<![0-9])(?:\(0\d{2,3}\)|0\d{2,3}[- ]?)\d{7,8}(?![0-9])")
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}  # ０-９
+_FULL_WIDTH.update({code: code - 0xFEE0 for code in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ
+_FULL_WIDTH.update({code: code - 0xFEE0 for code in range(0xFF41, 0xFF5B)})  # ａ-ｚ
+_FULL_WIDTH.update({0xFF0D: ord("-"), 0xFF0B: ord("+"), 0x3000: ord(" "), 0xFF20: ord("@"), 0xFF0E: ord(".")})
 
 # An e-mail address is [local]+ "@" domain; the domain is found from its "@" (see _mask_emails).
 _LOCAL_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-"
@@ -37,8 +47,15 @@ def is_valid_resident_id(number: str) -> bool:
 
 
 def _mask_id(match: re.Match) -> str:
-    number = match.group(0)
-    return number[:3] + "*" * 13 + number[-2:] if is_valid_resident_id(number) else number
+    """A resident ID, valid or mistyped: the first 3 and last 2 characters kept."""
+    number = re.sub(r"[ -]", "", match.group(0))
+    return number[:3] + "*" * (len(number) - 5) + number[-2:]
+
+
+def _mask_middle(match: re.Match) -> str:
+    """A card, document or landline number: the first 2 and last 2 characters kept."""
+    value = re.sub(r"[ ()-]", "", match.group(0))
+    return value[:2] + "*" * (len(value) - 4) + value[-2:]
 
 
 def _mask_mobile(match: re.Match) -> str:
@@ -77,9 +94,14 @@ def _mask_emails(text: str) -> str:
 
 
 def mask_personal_data(text: str) -> str:
-    """``text`` with valid resident IDs, mobile numbers and e-mail addresses masked."""
+    """``text`` with resident IDs, bank cards, passport and permit numbers, mobile and landline
+    numbers and e-mail addresses masked (full-width digits and letters read as ASCII)."""
     if not text:
         return text
+    text = text.translate(_FULL_WIDTH)
     text = _ID_RE.sub(_mask_id, text)
+    text = _BANK_CARD_RE.sub(_mask_middle, text)
     text = _mask_emails(text)
-    return _MOBILE_RE.sub(_mask_mobile, text)
+    text = _MOBILE_RE.sub(_mask_mobile, text)
+    text = _DOCUMENT_RE.sub(_mask_middle, text)
+    return _LANDLINE_RE.sub(_mask_middle, text)

@@ -11,23 +11,46 @@ from typing import Iterator
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import BotUttered, Event, SessionStarted, UserUttered
+from rasa.shared.core.events import BotUttered, Event, SessionStarted, SlotSet, UserUttered
 
 from service_desk.privacy import mask_personal_data
 
 
+def _masked_value(value):
+    """Strings masked inside a slot value or metadata (dicts and lists walked, bounded by their size)."""
+    if isinstance(value, str):
+        return mask_personal_data(value)
+    if isinstance(value, dict):
+        return {k: _masked_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked_value(v) for v in value]
+    return value
+
+
 def masked(event: Event) -> Event:
-    """``event`` with personal data masked in its text (user and bot messages only)."""
-    if not isinstance(event, (UserUttered, BotUttered)) or not event.text:
-        return event
-    text = mask_personal_data(event.text)
-    if text == event.text:
+    """``event`` with personal data masked: user and bot texts, the user's metadata, and slot
+    values (a 👎 comment is kept in a slot)."""
+    if isinstance(event, SlotSet):
+        value = _masked_value(event.value)
+        return event if value == event.value else SlotSet(event.key, value, event.timestamp, event.metadata)
+    if not isinstance(event, (UserUttered, BotUttered)):
         return event
     data = event.as_dict()
-    data["text"] = text
-    if isinstance(data.get("parse_data"), dict):
-        data["parse_data"]["text"] = text
-    return Event.from_parameters(data)
+    changed = False
+    if event.text:
+        text = mask_personal_data(event.text)
+        if text != event.text:
+            data["text"] = text
+            if isinstance(data.get("parse_data"), dict):
+                data["parse_data"]["text"] = text
+            changed = True
+    for holder in (data, data.get("parse_data") if isinstance(data.get("parse_data"), dict) else {}):
+        if holder.get("metadata"):
+            metadata = _masked_value(holder["metadata"])
+            if metadata != holder["metadata"]:
+                holder["metadata"] = metadata
+                changed = True
+    return Event.from_parameters(data) if changed else event
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -60,3 +60,14 @@ def test_sqlite_conversations_are_written_ahead_with_a_busy_timeout(store):
     with store.engine.connect() as con:
         assert con.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert con.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+async def test_feedback_comments_and_metadata_are_masked_too(store):
+    tracker = DialogueStateTracker.from_events("c3", [ActionExecuted("action_listen")])
+    tracker.update(UserUttered("不满意", {"name": "rate"}, metadata={"note": "call 13812345678"}))
+    tracker.update(SlotSet("feedback_comment", "我的护照E12345678办了一个月还没好，电话０５７１－８７６５４３２１"))
+    await store.save(tracker)
+    stored = " ".join(data for _, data in stored_rows(store, "c3"))
+    for raw in ("13812345678", "E12345678", "87654321", "８７６５４３２１"):
+        assert raw not in stored
+    assert "feedback_comment" in stored
