@@ -9,6 +9,11 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webh
 export TRACKER_DB=${TRACKER_DB:-$PWD/var/tracker.db}
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
 PY=.venv/bin/python
+if [ -n "${TELEGRAM_TOKEN:-}" ] && [ -z "${RASA_TOKEN:-}" ]; then
+  echo "refusing to start: TELEGRAM_TOKEN is set but RASA_TOKEN is not. Without an API token anyone who" >&2
+  echo "reaches Rasa's HTTP API could make the official Telegram bot message any chat. Set RASA_TOKEN." >&2
+  exit 2
+fi
 # One thread of numerical work per process: Rasa and the action server share the cores.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
   MKL_NUM_THREADS=${MKL_NUM_THREADS:-1} TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1} \
@@ -28,7 +33,9 @@ if [ "${1:-}" = "--shell" ]; then
   exit 0
 fi
 # Loopback only; the browser may call Rasa only from the page's own origin.
-$PY -m rasa run -m "$model" --enable-api -i 127.0.0.1 --port "$RASA_PORT" \
+auth=()
+[ -n "${RASA_TOKEN:-}" ] && auth=(--auth-token "$RASA_TOKEN")
+$PY -m rasa run -m "$model" --enable-api "${auth[@]}" -i 127.0.0.1 --port "$RASA_PORT" \
   --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" \
   --endpoints endpoints.yml --credentials credentials.yml >"$LOG_DIR"/rasa.log 2>&1 &
 pids+=($!)

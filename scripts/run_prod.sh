@@ -9,6 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 PY=.venv/bin/python
+if [ -n "${TELEGRAM_TOKEN:-}" ] && [ -z "${RASA_TOKEN:-}" ]; then
+  echo "refusing to start: TELEGRAM_TOKEN is set but RASA_TOKEN is not. Without an API token anyone who" >&2
+  echo "reaches Rasa's HTTP API could make the official Telegram bot message any chat. Set RASA_TOKEN." >&2
+  exit 2
+fi
 PUBLIC_PORT=${PUBLIC_PORT:-5005} ACTION_LB_PORT=${ACTION_LB_PORT:-5055} WEB_PORT=${WEB_PORT:-8080}
 REPLICAS=${REPLICAS:-2} ACTION_SERVERS=${ACTION_SERVERS:-2}
 RASA_BASE_PORT=${RASA_BASE_PORT:-5100} ACTION_BASE_PORT=${ACTION_BASE_PORT:-5200}
