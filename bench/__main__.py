@@ -138,8 +138,9 @@ def main() -> None:
     print("== this project under make run (SQLite, in-memory lock store)", flush=True)
     with Stack("project", model) as stack:
         out["stacks"]["project"] = measure(stack, n, a.full)
-        out["edit_to_live_s"] = edit_to_live(stack)
-        print(f"  staff edit to live answer: {out['edit_to_live_s']} s", flush=True)
+        trials = sorted(edit_to_live(stack) for _ in range(3))
+        out["edit_to_live_s"], out["edit_to_live_trials_s"] = trials[1], trials
+        print(f"  staff edit to live answer: median {trials[1]} s of {trials}", flush=True)
         if a.full or a.growth:
             out["growth"] = growth.conversation_length(stack.url)
     if not a.skip_prod:

@@ -51,7 +51,9 @@ def markdown(out: dict) -> str:
     t = out.get("training_seconds", {})
     lines.append(f"- training: project {t.get('project')} s, Rasa default {t.get('stock')} s "
                  "(as recorded when the models were trained)")
-    lines.append(f"- staff edit to live answer (no retraining): {out.get('edit_to_live_s')} s")
+    trials = out.get("edit_to_live_trials_s")
+    lines.append(f"- staff edit to live answer (no retraining): {out.get('edit_to_live_s')} s"
+                 + (f" (median of {len(trials)} edits: {trials})" if trials else ""))
     if "stock" in out["stacks"]:
         lines.append("- Rasa's default pipeline has no service resolver: it never fills the `service` slot, so its "
                      "service accuracy is near zero; it is served with Rasa's own per-action schema validation "
