@@ -163,10 +163,10 @@ def chat_id_of(recipient_id: str) -> int | None:
 def parse_language(value: str | None) -> str | None:
     """``zh``/``en`` from what a user may type after /lang (or a Telegram language_code)."""
     value = (value or "").strip().lower().replace("_", "-")
-    if value in ("中文", "汉语", "漢語", "简体", "繁體", "chinese", "cn") or value.split("-")[0] == "zh":
-        return "zh"
-    if value in ("english", "英文", "英语", "英語") or value.split("-")[0] == "en":
-        return "en"
+    words = channel_texts().get("language_words", {})
+    for language in ("zh", "en"):
+        if value in words.get(language, ()) or value.split("-")[0] == language:
+            return language
     return None
 
 

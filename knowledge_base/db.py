@@ -24,7 +24,7 @@ def resolve_url(url: str | None = None) -> str:
     return Settings.from_env().database_url
 
 
-def _sqlite_fk_on(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
     """Foreign keys on; write-ahead log and a busy timeout so that readers (the bot answering)
     are not blocked by a staff import holding the write lock, and writers wait instead of failing."""
     cur = dbapi_conn.cursor()
@@ -47,7 +47,7 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
             Path(db).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_fk_on)
+        event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
 
