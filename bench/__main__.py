@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -50,7 +51,7 @@ def accuracy(stack: Stack, sample: int | None) -> float:
     path = stack.workdir / "accuracy.tsv"
     path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
     out = stack.workdir / "accuracy.json"
-    tool = Path(__import__("os").environ.get("SHARED_DIR", ROOT.parent / "shared")) / "tools" / "eval_conversations.py"
+    tool = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared")) / "tools" / "eval_conversations.py"
     subprocess.run([sys.executable, str(tool), "--url", stack.url, "--tsv", str(path), "--json", str(out)],
                    cwd=ROOT, check=True, capture_output=True)
     results = json.loads(out.read_text())
@@ -119,7 +120,7 @@ def main() -> None:
     n = a.conversations or (300 if a.full else 60)
     started = time.perf_counter()
     out: dict = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                 "mode": "full" if a.full else "quick", "cores": __import__("os").cpu_count(),
+                 "mode": "full" if a.full else "quick", "cores": os.cpu_count(),
                  "command": "make bench-full" if a.full else ("python -m bench --growth" if a.growth else "make bench"),
                  "stacks": {}}
 

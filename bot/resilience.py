@@ -1,4 +1,4 @@
-"""One error boundary for custom actions on the Rasa server (installed with bot.speedups).
+"""One error boundary for custom actions on the Rasa server (installed by bot.nlg.BilingualNLG).
 
 Rasa 3.6 logs a failing custom action and carries on with no events: the citizen gets no reply at
 all (an empty answer on the web, "typing…" for ever on Telegram). Here a failure of the action

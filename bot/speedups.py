@@ -5,8 +5,9 @@ That call first re-checks the *schema itself* against the JSON-Schema meta-schem
 new validator, on every action of every message: half of the server's CPU under load. Here the
 same schema is compiled once into Python code (fastjsonschema); every response is still
 validated in full. A response the compiled check rejects is validated again by jsonschema, so a
-bad response fails exactly as before, with Rasa's own error message. Installed by :class:`bot.nlg.BilingualNLG` when the server loads its
-endpoints (explicitly, not on import), so ``rasa run``, ``rasa shell`` and ``rasa test`` all use it.
+bad response fails exactly as before, with Rasa's own error message. Installed by
+:class:`bot.nlg.BilingualNLG` when the server loads its endpoints (explicitly, not on import),
+so ``rasa run``, ``rasa shell`` and ``rasa test`` all use it.
 """
 from __future__ import annotations
 

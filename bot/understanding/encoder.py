@@ -109,13 +109,11 @@ class CachedEncoder:
         """One message's vector at serving time: never touches the disk cache (no write per
         message on the server's event loop) and remembers at most ``RECENT_QUERIES`` of them."""
         key = self._key(text or " ")
-        known = self._memory.get(key)
-        if known is None:
-            known = self._recent.get(key)
-            if known is not None:
-                self._recent.move_to_end(key)
-        if known is not None:
-            return known
+        if key in self._memory:
+            return self._memory[key]
+        if key in self._recent:
+            self._recent.move_to_end(key)
+            return self._recent[key]
         vector = np.asarray(self.inner.encode([text or " "])[0], dtype=np.float32)
         self._recent[key] = vector
         if len(self._recent) > RECENT_QUERIES:
