@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps kb train run run-prod bench-full test test-fast validate shell eval bench lint clean lock
+.PHONY: help install system-deps kb train run run-prod admin seed bench-full test test-fast validate shell eval bench lint clean lock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS=":.*?## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,8 +23,14 @@ kb: install ## build the knowledge base from knowledge_base/content (skipped whe
 train: install ## train the Rasa model if config, domain, data or KB names changed
 	@$(PY) scripts/train.py
 
-run: install kb ## everything: KB, model, Rasa (5005), actions (5055), web page (8080)
+run: install kb ## everything: KB, model, Rasa (5005), actions (5055), web page + staff console (8080)
 	@bash scripts/run.sh
+
+admin: install kb ## create a staff console account: make admin NAME=li ROLE=admin (asks for the password)
+	@$(PY) -m console create-user $(or $(NAME),admin) --role $(or $(ROLE),admin)
+
+seed: install kb ## add synthetic conversations for the console's dashboard: make seed N=2000
+	@$(PY) -m console.seed --conversations $(or $(N),2000)
 
 run-prod: install system-deps ## production mode on loopback: nginx, 2 Rasa replicas, 2 action servers, PostgreSQL, Redis
 	@bash scripts/run_prod.sh

@@ -1,13 +1,15 @@
-"""Session start that carries the citizen's language, script and district into a new session."""
+"""Session start that carries the citizen's language, script and district into a new session,
+and keeps a conversation handed over to staff with staff (paused, with a pending staff message)
+however long the person takes to answer."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-CARRIED_SLOTS = ("language", "script", "district")
+CARRIED_SLOTS = ("language", "script", "district", "staff_message")
 
 
 class ActionSessionStart(Action):
@@ -20,4 +22,6 @@ class ActionSessionStart(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         carried = [SlotSet(name, tracker.get_slot(name)) for name in CARRIED_SLOTS
                    if tracker.get_slot(name) is not None]
-        return [SessionStarted(), *carried, ActionExecuted("action_listen")]
+        # a new session would un-pause a handed-over conversation: staff still have it
+        paused = [ConversationPaused()] if tracker.is_paused() else []
+        return [SessionStarted(), *carried, *paused, ActionExecuted("action_listen")]

@@ -3,7 +3,8 @@
 Quick mode (default, a few minutes): this project under ``make run`` and ``make run-prod`` at 1,
 10 and 50 concurrent clients, Rasa's default configuration too when its model is already trained
 (``make eval`` or ``--full`` trains it), service accuracy on a sample of the dev set,
-staff-edit-to-live time. Full mode (``--full``): trains the stock model if needed, the whole dev
+staff-edit-to-live time (an editor's save in the console's form until the bot's answer shows it),
+the console's dashboard load time with 100,000 stored conversations. Full mode (``--full``): trains the stock model if needed, the whole dev
 set for accuracy, more conversations per level, and the growth measurements.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import growth, load, report  # noqa: E402
+from bench import console, growth, load, report  # noqa: E402
 from bench.stacks import Stack  # noqa: E402
 
 LEVELS = (1, 10, 50)
@@ -58,43 +59,6 @@ def accuracy(stack: Stack, sample: int | None) -> float:
     items = results.get("results") or []
     right = [r for r in items if r.get("got_service") == r.get("service")]
     return round(100 * len(right) / len(items), 1) if items else 0.0
-
-
-def edit_to_live(stack: Stack) -> float:
-    """Seconds from a staff edit of a service's fee (a revision in the knowledge base, as the
-    console writes it) to the bot's answer showing it; the edit is then reverted."""
-    import urllib.request
-    import uuid
-
-    from knowledge_base import repository
-    from knowledge_base.access import KnowledgeBaseAccess
-    from knowledge_base.models import Service
-
-    kb = KnowledgeBaseAccess(stack.env["DATABASE_URL"])
-    marker = f"BENCH{uuid.uuid4().hex[:6].upper()}"
-    with kb.session() as session:
-        record = session.get(Service, "passport_application").to_dict()
-        original = json.loads(json.dumps(record))
-        record["fee"] = {"zh": f"{marker} 元", "en": f"CNY {marker}"}
-        repository.upsert_service(session, record, "bench")
-        session.commit()
-    t0 = time.perf_counter()
-    seconds = float("nan")
-    try:
-        for i in range(120):
-            body = json.dumps({"sender": f"edit-{i}-{marker}", "message": "办护照要多少钱？"}).encode()
-            req = urllib.request.Request(stack.url + "/webhooks/rest/webhook", body,
-                                         {"Content-Type": "application/json"})
-            with urllib.request.urlopen(req, timeout=10) as r:
-                if marker in r.read().decode("utf-8"):
-                    seconds = time.perf_counter() - t0
-                    break
-            time.sleep(0.1)
-    finally:
-        with kb.session() as session:
-            repository.upsert_service(session, original, "bench")
-            session.commit()
-    return round(seconds, 2)
 
 
 def measure(stack: Stack, n: int, full: bool) -> dict:
@@ -139,7 +103,7 @@ def main() -> None:
     print("== this project under make run (SQLite, in-memory lock store)", flush=True)
     with Stack("project", model) as stack:
         out["stacks"]["project"] = measure(stack, n, a.full)
-        trials = sorted(edit_to_live(stack) for _ in range(3))
+        trials = sorted(console.edit_to_live(stack) for _ in range(3))
         out["edit_to_live_s"], out["edit_to_live_trials_s"] = trials[1], trials
         print(f"  staff edit to live answer: median {trials[1]} s of {trials}", flush=True)
         if a.full or a.growth:
@@ -154,6 +118,9 @@ def main() -> None:
             out["stacks"]["stock"] = measure(stack, n, a.full)
     else:
         print("== Rasa's default configuration: not trained yet (make bench-full trains it); skipped")
+    print("== staff console: dashboard with 100,000 stored conversations", flush=True)
+    out["dashboard"] = console.dashboard_load(100_000)
+    print(f"  {out['dashboard']}", flush=True)
     if a.full or a.growth:
         out.setdefault("growth", {}).update(growth.knowledge_base_size())
         out["growth"].update(growth.memory_by_stored_conversations(model))

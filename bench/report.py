@@ -26,6 +26,7 @@ def summary_keys(out: dict) -> dict:
         "service_accuracy_project": out["stacks"].get(main, {}).get("service_accuracy"),
         "service_accuracy_stock": out["stacks"].get("stock", {}).get("service_accuracy"),
         "edit_to_live_s": out.get("edit_to_live_s"),
+        "dashboard_figures_ms_100k": (out.get("dashboard") or {}).get("figures_ms"),
     }
 
 
@@ -52,8 +53,16 @@ def markdown(out: dict) -> str:
     lines.append(f"- training: project {t.get('project')} s, Rasa default {t.get('stock')} s "
                  "(as recorded when the models were trained)")
     trials = out.get("edit_to_live_trials_s")
-    lines.append(f"- staff edit to live answer (no retraining): {out.get('edit_to_live_s')} s"
+    lines.append(f"- staff edit to live answer (an editor saves in the console's form until the bot's answer "
+                 f"shows it; no retraining): {out.get('edit_to_live_s')} s"
                  + (f" (median of {len(trials)} edits: {trials})" if trials else ""))
+    dash = out.get("dashboard")
+    if dash:
+        lines.append(f"- staff console with {dash['conversations']:,} stored conversations ({dash['messages']:,} "
+                     f"messages, 30 days): dashboard page {dash['page_ms']} ms, figures {dash['figures_ms']} ms "
+                     f"(one channel {dash['figures_channel_ms']} ms; {dash['figures_first_ms']} ms the first time, "
+                     f"when finished days are counted once; the console's background task does this ahead of "
+                     f"time), unanswered inbox {dash['inbox_ms']} ms")
     if "stock" in out["stacks"]:
         lines.append("- Rasa's default pipeline has no service resolver: it never fills the `service` slot, so its "
                      "service accuracy is near zero; it is served with Rasa's own per-action schema validation "

@@ -31,6 +31,13 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "govassist")
     kb_refresh_seconds: float = 1.0
     speedups: bool = True
+    tracker_db_url: str = ""
+    console_secret: str = ""
+    console_secure_cookies: bool = False
+    hot_topic_webhook_url: str = ""
+    hot_topic_factor: float = 0.0
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -53,4 +60,12 @@ class Settings:
             cache_dir=Path(env.get("GOVASSIST_CACHE_DIR") or Path.home() / ".cache" / "govassist"),
             kb_refresh_seconds=float(env.get("KB_REFRESH_SECONDS", "1.0")),
             speedups=env.get("RASA_SPEEDUPS", "on").lower() not in ("0", "off", "false", "no"),
+            tracker_db_url=env.get("TRACKER_DB_URL")
+            or f"sqlite:///{env.get('TRACKER_DB') or data_dir / 'tracker.db'}",
+            console_secret=env.get("CONSOLE_SECRET_KEY", ""),
+            console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "").lower() in ("1", "on", "true", "yes"),
+            hot_topic_webhook_url=env.get("HOT_TOPIC_WEBHOOK_URL", ""),
+            hot_topic_factor=float(env.get("HOT_TOPIC_FACTOR") or 0),
+            login_max_failures=int(env.get("CONSOLE_MAX_FAILURES", "5")),
+            login_lockout_minutes=int(env.get("CONSOLE_LOCKOUT_MINUTES", "15")),
         )

@@ -185,7 +185,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             if not args.force and repository.get_meta(session, "content_hash") == digest:
                 print(f"knowledge base up to date (content version {repository.content_version(session)})")
                 return 0
-            report = _import(session, content_dir, args.user, prune=not args.no_prune)
+            report = _import(session, content_dir, args.user, prune=args.prune)
             repository.set_meta(session, "content_hash", digest)
             version = repository.content_version(session)
     except _Abort:
@@ -323,7 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("build", cmd_build, "init + import the content directory, skipped when unchanged")
     p.add_argument("--content", help="content directory (default: knowledge_base/content)")
     p.add_argument("--force", action="store_true", help="import even if the content is unchanged")
-    p.add_argument("--no-prune", action="store_true", help="keep stored records absent from the content")
+    p.add_argument("--prune", action="store_true",
+                   help="delete stored records the content lacks (by default records created in the staff "
+                        "console are kept)")
+    p.add_argument("--no-prune", action="store_true", help=argparse.SUPPRESS)  # the default; kept for old scripts
     p.add_argument("--user", default="build", help="who makes the change (default: build)")
     p = add("export", cmd_export, "export the whole knowledge base")
     p.add_argument("--format", choices=("json", "yaml"), default="json")

@@ -504,6 +504,24 @@ def delete_department(session: Session, department_id: str, user: str) -> bool:
 # --------------------------------------------------------------------------- whole-KB import / export
 
 
+def export_records(session: Session, entity: str) -> list[dict]:
+    """Every record of one type in content form, ordered by id."""
+    ent = ENTITIES[entity]
+    key = getattr(ent.model, pk_attr(ent.model))
+    return [r.to_dict() for r in session.execute(select(ent.model).order_by(key)).scalars()]
+
+
+def export_record(session: Session, entity: str, record_id_: str) -> dict | None:
+    """One record in content form, or None (also for an id that is not valid for the type)."""
+    ent = ENTITIES[entity]
+    try:
+        key = ent.key(record_id_)
+    except ValueError:
+        return None
+    obj = session.get(ent.model, key)
+    return obj.to_dict() if obj is not None else None
+
+
 def export_content(session: Session) -> dict:
     """The whole knowledge base in content form (deterministic order)."""
 

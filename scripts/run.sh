@@ -52,6 +52,7 @@ for _ in $(seq 1 180); do
 
   Ready.
   Web page (chat widget):   http://localhost:$WEB_PORT/
+  Staff console:            http://localhost:$WEB_PORT/admin/   (first account: make admin NAME=yourname)
   Web chat channel:         http://localhost:$RASA_PORT/webhooks/webchat/webhook
   REST channel:             curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"护照怎么办理？"}'
   Tracker (slots):          http://localhost:$RASA_PORT/conversations/me/tracker

@@ -79,6 +79,7 @@ for _ in $(seq 1 240); do
   Ready (production mode).
   Channels (nginx -> $REPLICAS Rasa replicas):  http://127.0.0.1:$PUBLIC_PORT/webhooks/rest/webhook
   Web page:                                    http://localhost:$WEB_PORT/
+  Staff console:                               http://localhost:$WEB_PORT/admin/
   Conversations: PostgreSQL $TRACKER_DB_HOST:$TRACKER_DB_PORT/$TRACKER_DB_NAME   locks: Redis $REDIS_HOST:$REDIS_PORT
   Press Ctrl-C to stop.
 MSG

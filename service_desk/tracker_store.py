@@ -13,7 +13,12 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import BotUttered, Event, SessionStarted, SlotSet, UserUttered
 
+from bot.settings import Settings
+from service_desk.models import ConversationTurn, TurnBase
 from service_desk.privacy import mask_personal_data
+from service_desk.turns import summarise
+
+SUMMARISED = (UserUttered, BotUttered, SlotSet, SessionStarted)
 
 
 def _masked_value(value):
@@ -62,19 +67,39 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore whose stored events never contain unmasked personal data. On SQLite
+    """SQLTrackerStore whose stored events never contain unmasked personal data, and which keeps
+    one summary row per citizen message (``conversation_turns``) for the staff console. On SQLite
     (make run) it writes ahead (WAL) with a busy timeout: concurrent conversations wait for the
     write lock instead of failing."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        TurnBase.metadata.create_all(self.engine)
+        self._timezone = Settings.from_env().timezone
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.engine.dispose()  # connections opened while creating the tables get the pragmas too
 
     def _additional_events(self, session, tracker) -> Iterator[Event]:
+        """The new events, masked. Rasa's ``save`` adds each to ``session`` and then commits; when
+        the last one has been handed over, the turns they make up are added to the same session,
+        so events and summary rows are stored in one transaction."""
         stored = self._stored_since_session_start(session, tracker.sender_id)
-        return (masked(e) for e in itertools.islice(tracker.events, stored, len(tracker.events)))
+        new: list[dict] = []
+        for event in itertools.islice(tracker.events, stored, len(tracker.events)):
+            event = masked(event)
+            if isinstance(event, SUMMARISED):
+                new.append(event.as_dict())
+            yield event
+        language = tracker.get_slot("language") or "zh"
+        for fact in summarise(new, tracker.sender_id, language=language,
+                              channel=tracker.get_latest_input_channel() or "rest",
+                              current={k: tracker.get_slot(k) for k in ("service", "aspect")},
+                              tz=self._timezone):
+            session.add(ConversationTurn(
+                sender_id=fact.sender_id, timestamp=fact.timestamp, channel=fact.channel,
+                language=fact.language, text=fact.text, intent=fact.intent, service=fact.service,
+                aspect=fact.aspect, outcome=fact.outcome, day=fact.day, opens_session=fact.opens_session))
 
     def _stored_since_session_start(self, session, sender_id: str) -> int:
         """How many events of the latest session are stored: the count Rasa's own

@@ -10,9 +10,15 @@ Registered in credentials.yml as ``channels.web.channel.WebChatInput:``. Endpoin
     ``{"recipient_id": ..., "custom": {"handoff": {"paused": true}}}`` that the widget turns into
     its "passed to staff" banner. Bad requests get a 4xx JSON error ``{"error": code, "detail":
     {"zh": ..., "en": ...}}``; messages longer than ``MAX_MESSAGE_CHARS`` get 413.
-``GET /`` (optionally ``?sender=ID``)
+``GET /`` (optionally ``?sender=ID``, and ``&since=TIMESTAMP``)
     Health check the widget polls while reconnecting: ``{"status": "ok"}``, plus ``"paused"``
-    (bool) for the given sender.
+    (bool) for the given sender. With ``since`` (a Unix timestamp, as the server's clock gives it)
+    also ``"now"`` (the server's time) and ``"messages"``: the bot messages marked ``pushed`` that
+    were stored after ``since``, oldest first, at most ``MAX_PUSHED`` — what staff sent from the
+    console while the conversation is handed over (actions/staff_relay.py), each
+    ``{"text", "timestamp", "staff": bool}`` plus ``"buttons"`` if it has any. The widget asks
+    again with the ``timestamp`` of the last one it got. Another channel's conversations
+    (``telegram-…``) are refused, as are a malformed sender or ``since`` (400).
 
 The language switch of the widget arrives as ``metadata.language``; the LanguageDetector
 component reads it from the message metadata. Button payloads (``/ask_fee``) skip the NLU
@@ -24,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import unicodedata
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
@@ -31,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import BotUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -41,6 +50,8 @@ MAX_MESSAGE_CHARS = 2000
 MAX_BODY_BYTES = 64 * 1024
 MAX_METADATA_BYTES = 4 * 1024
 LANGUAGES = ("zh", "en")
+MAX_PUSHED = 50  # pushed messages per health-check answer; the widget asks again from the last one
+SINCE_RE = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,20})?$")
 SENDER_RE = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 # Rasa's own pattern for "/intent@confidence{entities}" messages.
 PAYLOAD_RE = re.compile(r"^/(?P<intent>[^{@\s]+)(?P<confidence>@[0-9.]+)?(?P<entities>\{.*\})?$", re.DOTALL)
@@ -189,17 +200,50 @@ def parse_request(body: bytes) -> dict[str, Any]:
     return {"sender": sender, "message": message, "metadata": metadata}
 
 
-async def is_paused(request: Request, sender: str) -> bool:
-    """Whether the conversation is paused (handed over to staff), from the tracker store."""
+def parse_since(raw: str) -> float:
+    """The ``since`` query argument: a non-negative Unix timestamp in plain decimal (400 otherwise)."""
+    if not SINCE_RE.match(raw):
+        raise RequestError("invalid_since")
+    return float(raw)
+
+
+async def stored_tracker(request: Request, sender: str) -> DialogueStateTracker | None:
+    """The conversation as the tracker store has it (None if there is none or it cannot be read)."""
     agent = getattr(request.app.ctx, "agent", None)
     if agent is None or agent.tracker_store is None:
-        return False
+        return None
     try:
-        tracker = await agent.tracker_store.retrieve(sender)
+        return await agent.tracker_store.retrieve(sender)
     except Exception:  # a status flag must never break the reply
         logger.exception("webchat: could not read the tracker of %s", sender)
-        return False
+        return None
+
+
+async def is_paused(request: Request, sender: str) -> bool:
+    """Whether the conversation is paused (handed over to staff), from the tracker store."""
+    tracker = await stored_tracker(request, sender)
     return bool(tracker and tracker.is_paused())
+
+
+def pushed_messages(tracker: DialogueStateTracker | None, since: float) -> list[dict[str, Any]]:
+    """The bot messages marked ``pushed`` (sent by staff through the console) stored after
+    ``since``, oldest first, at most ``MAX_PUSHED``."""
+    messages: list[dict[str, Any]] = []
+    for event in tracker.events if tracker else ():
+        if not isinstance(event, BotUttered) or event.timestamp <= since:
+            continue
+        metadata = event.metadata or {}
+        if metadata.get("pushed") is not True:
+            continue
+        message: dict[str, Any] = {"text": event.text or "", "timestamp": event.timestamp,
+                                   "staff": metadata.get("staff") is True}
+        buttons = (event.data or {}).get("buttons")
+        if buttons:
+            message["buttons"] = buttons
+        messages.append(message)
+        if len(messages) == MAX_PUSHED:
+            break
+    return messages
 
 
 class WebChatInput(InputChannel):
@@ -220,10 +264,24 @@ class WebChatInput(InputChannel):
         async def health(request: Request) -> HTTPResponse:
             body: dict[str, Any] = {"status": "ok"}
             sender = request.args.get("sender")
-            if sender is not None:
+            raw_since = request.get_args(keep_blank_values=True).get("since")  # "since=" is malformed too
+            if sender is None:
+                return response.json(body)
+            try:
                 if not SENDER_RE.match(sender):
-                    return error_response("invalid_sender", 400)
-                body["paused"] = await is_paused(request, sender)
+                    raise RequestError("invalid_sender")
+                since = None
+                if raw_since is not None:
+                    check_sender_is_ours(sender)  # another channel's staff messages stay there
+                    since = parse_since(raw_since)
+            except RequestError as e:
+                return request_error_response(e)
+            now = time.time()
+            tracker = await stored_tracker(request, sender)
+            body["paused"] = bool(tracker and tracker.is_paused())
+            if since is not None:
+                body["now"] = now
+                body["messages"] = pushed_messages(tracker, since)
             return response.json(body)
 
         @webchat.route("/webhook", methods=["POST"])

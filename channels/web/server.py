@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import html
 from pathlib import Path
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -24,7 +25,9 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
-def make_app(rasa_url: str) -> web.Application:
+def make_app(rasa_url: str, install_console: Callable[[web.Application], Any] | None = None
+             ) -> web.Application:
+    """The page server; ``install_console`` adds the staff console's routes at ``/admin/``."""
     rasa_url = rasa_url.rstrip("/")
     page = (STATIC / "index.html").read_text(encoding="utf-8").replace(
         RASA_URL_PLACEHOLDER, html.escape(rasa_url, quote=True))
@@ -55,6 +58,13 @@ def make_app(rasa_url: str) -> web.Application:
     app.router.add_get("/index.html", index)
     app.router.add_get("/config.json", config)
     app.router.add_static("/static/", STATIC)
+    if install_console is not None:
+        install_console(app)
+
+        async def to_console(_request: web.Request) -> web.Response:
+            raise web.HTTPFound("/admin/")
+
+        app.router.add_get("/admin", to_console)
     return app
 
 
@@ -63,8 +73,21 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--rasa-url", default="http://localhost:5005")
+    ap.add_argument("--no-console", action="store_true", help="serve the page without the staff console")
     a = ap.parse_args()
-    web.run_app(make_app(a.rasa_url), host=a.host, port=a.port, print=None)
+    installer = None
+    if not a.no_console:
+        import logging
+
+        from bot.settings import Settings
+        from console.app import install_console
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        settings = Settings.from_env()
+
+        def installer(app: web.Application) -> None:
+            install_console(app, settings)
+    web.run_app(make_app(a.rasa_url, installer), host=a.host, port=a.port, print=None)
 
 
 if __name__ == "__main__":

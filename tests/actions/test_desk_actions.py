@@ -68,3 +68,15 @@ async def test_session_start_carries_language_script_and_district(dispatcher, do
     assert SlotSet("language", "en") in events and SlotSet("district", "hubin") in events
     assert not any(e.get("name") == "service" for e in events if e.get("event") == "slot")
     assert events[-1] == ActionExecuted("action_listen")
+
+
+async def test_a_new_session_keeps_a_handed_over_conversation_with_staff(dispatcher, domain):
+    from rasa_sdk import Tracker
+    from rasa_sdk.events import ConversationPaused
+
+    slots = {"language": "en", "staff_message": {"text": "Hello"}}
+    paused = Tracker("web-1", slots, {}, [], True, None, {}, "action_listen")
+    events = await ActionSessionStart().run(dispatcher, paused, domain)
+    assert ConversationPaused() in events and SlotSet("staff_message", {"text": "Hello"}) in events
+    running = Tracker("web-2", {"language": "en"}, {}, [], False, None, {}, "action_listen")
+    assert ConversationPaused() not in await ActionSessionStart().run(dispatcher, running, domain)

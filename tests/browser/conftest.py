@@ -299,7 +299,7 @@ def fake_page_server(fake_rasa: FakeRasa, tmp_path_factory) -> Iterator[str]:
     """The page server (demo page + widget) talking to the fake Rasa."""
     port = free_port()
     log = tmp_path_factory.mktemp("webchat-fake") / "web.log"
-    cmd = [PY, "-m", "channels.web.server", "--port", str(port), "--rasa-url", fake_rasa.url]
+    cmd = [PY, "-m", "channels.web.server", "--port", str(port), "--rasa-url", fake_rasa.url, "--no-console"]
     server = Server("web", cmd, {**os.environ, "PYTHONPATH": str(ROOT)}, log).start()
     try:
         wait_until_up([lambda: http_get(f"http://127.0.0.1:{port}/config.json")], [server], 60)

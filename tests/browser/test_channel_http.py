@@ -103,3 +103,48 @@ def test_health_reports_the_handoff(webchat_stack):
     assert status == 200
     assert messages[-1] == {"recipient_id": s, "custom": {"handoff": {"paused": True}}}, messages
     assert http_get(health)["paused"] is True
+
+
+def test_staff_messages_reach_the_widget_through_the_rasa_api(webchat_stack):
+    """The staff console's calls (actions/staff_relay.py): set the ``staff_message`` slot, run
+    ``action_relay_staff_message`` on the paused conversation, and at the end resume it; the widget
+    gets the relayed messages from the health check with ``since``."""
+    s = sid()
+    api = f"{webchat_stack.rasa_url}/conversations/{s}"
+    health = f"{webchat_stack.rasa_url}/webhooks/webchat/?sender={s}"
+    status, messages = webchat_stack.say(s, "I want to talk to a person", {"language": "en"})
+    assert status == 200 and messages[-1]["custom"]["handoff"]["paused"] is True, messages
+    assert http_get(f"{health}&since=0", timeout=10)["messages"] == []
+
+    def relay(value) -> list:
+        status, body = http_post(f"{api}/tracker/events",
+                                 {"event": "slot", "name": "staff_message", "value": value})
+        assert status == 200, body
+        status, body = http_post(f"{api}/execute?output_channel=latest", {"name": "action_relay_staff_message"})
+        assert status == 200, body
+        return body["messages"]  # the webchat channel has no output channel of its own: collected
+
+    joined = relay({"response": "utter_staff_joined"})
+    assert [m["text"] for m in joined] == ["A member of staff has joined the conversation and will answer you here."]
+    relay({"text": "Hello, I'm Ms Wang from the passport counter."})
+    polled = http_get(f"{health}&since=0", timeout=10)
+    assert polled["paused"] is True
+    assert [(m["text"], m["staff"]) for m in polled["messages"]] == [
+        ("A member of staff has joined the conversation and will answer you here.", False),
+        ("Hello, I'm Ms Wang from the passport counter.", True)]
+
+    # the citizen answers staff: the bot stays quiet
+    status, messages = webchat_stack.say(s, "My passport was issued in 2019", {"language": "en"})
+    assert messages == [{"recipient_id": s, "custom": {"handoff": {"paused": True}}}]
+
+    relay({"response": "utter_bot_back"})
+    status, _ = http_post(f"{api}/tracker/events", {"event": "resume"})
+    assert status == 200
+    since = polled["messages"][-1]["timestamp"]
+    polled = http_get(f"{health}&since={since!r}", timeout=10)
+    assert polled["paused"] is False
+    assert [(m["text"], m["staff"]) for m in polled["messages"]] == [
+        ("The member of staff has closed the conversation; the assistant will answer you again from here.", False)]
+    assert webchat_stack.tracker(s)["slots"]["staff_message"] is None
+    status, messages = webchat_stack.say(s, "How do I apply for a passport?", {"language": "en"})
+    assert status == 200 and messages and "custom" not in messages[-1], messages  # the bot answers again

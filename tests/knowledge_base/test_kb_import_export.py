@@ -166,3 +166,23 @@ def test_cli_as_module(db_url, content_dir):
     run = subprocess.run([sys.executable, "-m", "knowledge_base", "export"], cwd=repo_root, env=env,
                          capture_output=True, text=True, check=True)
     assert len(json.loads(run.stdout)["services"]) == 2
+
+
+def test_build_keeps_records_staff_created_in_the_console(tmp_path):
+    """`build` imports the content files without deleting what the console added (--prune does)."""
+    from knowledge_base import db as kb_db
+    from knowledge_base import repository
+    from knowledge_base.cli import main as kb_cli
+
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    assert kb_cli(["--database-url", url, "build"]) == 0
+    faq = {"id": "faq_console_only", "tags": [], "questions": {"zh": ["新问题"], "en": ["New question"]},
+           "answer": {"zh": "答案", "en": "Answer"}}
+    with kb_db.session_scope(url) as s:
+        repository.upsert(s, "faq", faq, "console-editor")
+    assert kb_cli(["--database-url", url, "build", "--force"]) == 0
+    with kb_db.session_scope(url) as s:
+        assert repository.export_record(s, "faq", "faq_console_only") is not None
+    assert kb_cli(["--database-url", url, "build", "--force", "--prune"]) == 0
+    with kb_db.session_scope(url) as s:
+        assert repository.export_record(s, "faq", "faq_console_only") is None

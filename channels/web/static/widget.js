@@ -9,6 +9,7 @@
  * Talks to Rasa's "webchat" input channel (channels/web/channel.py):
  *   POST {rasa}/webhooks/webchat/webhook  {"sender","message","metadata":{"language"}}
  *   GET  {rasa}/webhooks/webchat/?sender=…  health + "paused" (handed over to staff)
+ *   GET  {rasa}/webhooks/webchat/?sender=…&since=…  also the messages staff sent (polled while paused)
  * All bot and user text is rendered with textContent / text nodes, never as HTML.
  */
 (function () {
@@ -21,6 +22,7 @@
   var REQUEST_TIMEOUT_MS = 60000;
   var PROBE_TIMEOUT_MS = 5000;
   var BACKOFF_MAX_MS = 30000;
+  var POLL_MS = 3000; // while handed over to staff: ask for the messages staff sent
 
   var I18N = {
     zh: {
@@ -55,6 +57,10 @@
       failed: "未能发送",
       handoff: "工作人员会在工作时间内在此回复您，期间助手暂停自动回答。紧急事项请拨打 12345。",
       handoffShort: "已转人工",
+      staff: "工作人员",
+      staffSaid: "工作人员说：",
+      staffNew: "工作人员发来了新消息。",
+      pushedNew: "收到新消息。",
       newWindow: "（在新窗口打开）",
       image: "图片",
       switched: "已切换为中文。",
@@ -96,6 +102,10 @@
       failed: "Not sent",
       handoff: "Staff will reply here during office hours; until then the assistant stays quiet. Urgent? Call 12345.",
       handoffShort: "Passed to staff",
+      staff: "Staff",
+      staffSaid: "Staff said:",
+      staffNew: "New message from a member of staff.",
+      pushedNew: "New message.",
       newWindow: " (opens in a new window)",
       image: "Image",
       switched: "Switched to English.",
@@ -204,6 +214,11 @@
         return q && typeof q.id === "string" && typeof q.message === "string";
       }) : [],
       paused: saved.paused === true,
+      // the timestamp (server clock) of the last message staff sent that was shown, or null
+      pushSince: typeof saved.pushSince === "number" && isFinite(saved.pushSince) && saved.pushSince >= 0
+        ? saved.pushSince : null,
+      // paused now or until the next poll: the "assistant is back" message may still be on its way
+      pushWatch: saved.pushWatch === true || saved.paused === true,
     };
   }
   function validEntry(e) {
@@ -316,6 +331,10 @@
     });
     ui.input.addEventListener("input", function () { autoGrow(); updateCounter(); });
     window.addEventListener("online", function () { if (reconnectTimer) probe(); });
+    window.addEventListener("pagehide", function () { unloading = true; stopPolling(); });
+    window.addEventListener("pageshow", function (e) {
+      if (e.persisted) { unloading = false; schedulePoll(0); } // back from the back-forward cache
+    });
   }
 
   function applyStrings() {
@@ -358,6 +377,9 @@
     Array.prototype.forEach.call(ui.log.querySelectorAll(".gw-who"), function (n) {
       n.textContent = t(n.getAttribute("data-who"));
     });
+    Array.prototype.forEach.call(ui.log.querySelectorAll(".gw-staff-label"), function (n) {
+      n.textContent = t("staff");
+    });
     Array.prototype.forEach.call(ui.log.querySelectorAll(".gw-state"), function (n) {
       n.textContent = t(n.getAttribute("data-state"));
     });
@@ -384,6 +406,8 @@
     ui.launcher.setAttribute("aria-expanded", String(open));
     ui.root.classList.toggle("gw-is-open", open);
     saveState();
+    if (open) schedulePoll(0);
+    else stopPolling();
     if (open) {
       scrollToEnd();
       if (byUser) ui.input.focus();
@@ -464,11 +488,16 @@
       return node;
     }
     var isUser = entry.who === "user";
+    var isStaff = !isUser && entry.staff === true;
+    var who = isUser ? "you" : isStaff ? "staffSaid" : "bot";
     var text = typeof entry.text === "string" ? entry.text : "";
-    node = el("div", { className: "gw-msg " + (isUser ? "gw-user" : "gw-bot"), "data-id": entry.id,
-                       lang: guessLang(text, state.lang) }, [
-      el("span", { className: "gw-sr gw-who", "data-who": isUser ? "you" : "bot", text: t(isUser ? "you" : "bot") }),
+    node = el("div", { className: "gw-msg " + (isUser ? "gw-user" : "gw-bot") + (isStaff ? " gw-msg-staff" : ""),
+                       "data-id": entry.id, lang: guessLang(text, state.lang) }, [
+      el("span", { className: "gw-sr gw-who", "data-who": who, text: t(who) }),
     ]);
+    if (isStaff) {
+      node.appendChild(el("span", { className: "gw-staff-label", "aria-hidden": "true", text: t("staff") }));
+    }
     if (text) {
       var bubble = el("p", { className: "gw-bubble" });
       if (isUser) bubble.textContent = text;
@@ -526,10 +555,15 @@
     var changed = state.paused !== !!paused;
     if (changed && paused) announce(t("handoffShort") + (state.lang === "zh" ? "：" : ": ") + t("handoff"));
     state.paused = !!paused;
+    if (state.paused) state.pushWatch = true;
     ui.handoff.hidden = !state.paused;
     ui.root.classList.toggle("gw-is-paused", state.paused);
     ui.launcherBadge.hidden = !state.paused;
-    if (changed) scrollToEnd();
+    if (changed) {
+      scrollToEnd();
+      // right after the handoff; and once more after it, for the "assistant is back" message
+      schedulePoll(0);
+    }
   }
 
   function showTyping(on) {
@@ -590,21 +624,104 @@
         paused = paused || !!m.custom.handoff.paused;
         return;
       }
-      var text = typeof m.text === "string" ? m.text : "";
-      var buttons = Array.isArray(m.buttons) ? m.buttons.filter(function (b) {
-        return b && typeof b.title === "string" && b.title;
-      }).slice(0, 12).map(function (b) {
-        return { title: b.title, payload: typeof b.payload === "string" && b.payload ? b.payload : b.title };
-      }) : [];
-      var image = typeof m.image === "string" ? m.image : undefined;
-      if (!text && typeof m.attachment === "string") text = m.attachment;
-      if (text || buttons.length || image) {
-        var node = addEntry({ id: uuid(), who: "bot", text: text, buttons: buttons, image: image });
+      var entry = botEntry(m);
+      if (entry) {
+        var node = addEntry(entry);
         first = first || node;
       }
     });
     setPaused(paused);
     revealReplies(first);
+  }
+
+  // A bot message from Rasa as a history entry (null if there is nothing to show).
+  function botEntry(m) {
+    var text = typeof m.text === "string" ? m.text : "";
+    var buttons = Array.isArray(m.buttons) ? m.buttons.filter(function (b) {
+      return b && typeof b.title === "string" && b.title;
+    }).slice(0, 12).map(function (b) {
+      return { title: b.title, payload: typeof b.payload === "string" && b.payload ? b.payload : b.title };
+    }) : [];
+    var image = typeof m.image === "string" ? m.image : undefined;
+    if (!text && typeof m.attachment === "string") text = m.attachment;
+    if (!text && !buttons.length && !image) return null;
+    return { id: uuid(), who: "bot", text: text, buttons: buttons, image: image };
+  }
+
+  // ---------------------------------------------------------------- messages staff send
+  // While the conversation is handed over, Rasa cannot answer the widget's requests with what staff
+  // write in their console: the widget asks for it every POLL_MS, one request at a time, while the
+  // chat is open. It asks for the messages after the last one it showed (kept across reloads).
+  var pollTimer = null;
+  var polling = false;
+  var pollAgain = false;
+  var pollFailures = 0;
+  var unloading = false;
+
+  function pollWanted() {
+    return !!cfg.rasaUrl && state.open && !unloading && (state.paused || state.pushWatch);
+  }
+
+  function stopPolling() {
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+    pollAgain = false;
+  }
+
+  function schedulePoll(delay) {
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+    if (!pollWanted()) return;
+    if (polling) { if (delay === 0) pollAgain = true; return; } // one request at a time
+    pollTimer = setTimeout(poll, delay);
+  }
+
+  function poll() {
+    pollTimer = null;
+    if (polling || !pollWanted()) return;
+    polling = true;
+    pollAgain = false;
+    var sender = state.sender;
+    var url = healthUrl() + "&since=" + encodeURIComponent(String(state.pushSince === null ? 0 : state.pushSince));
+    fetchWithTimeout(url, { method: "GET" }, PROBE_TIMEOUT_MS)
+      .then(function (res) {
+        if (!res.ok) throw new Error("HTTP " + res.status);
+        return res.json();
+      })
+      .then(function (json) {
+        polling = false;
+        pollFailures = 0;
+        if (sender === state.sender) handlePushed(json);
+        schedulePoll(pollAgain || sender !== state.sender ? 0 : POLL_MS);
+      })
+      .catch(function () {
+        polling = false;
+        pollFailures += 1;
+        schedulePoll(Math.min(BACKOFF_MAX_MS, POLL_MS * Math.pow(2, pollFailures - 1)));
+      });
+  }
+
+  function handlePushed(json) {
+    if (!json || typeof json !== "object") return;
+    var first = null;
+    var fromStaff = false;
+    (Array.isArray(json.messages) ? json.messages : []).forEach(function (m) {
+      if (!m || typeof m !== "object" || typeof m.timestamp !== "number" || !isFinite(m.timestamp)) return;
+      if (state.pushSince !== null && m.timestamp <= state.pushSince) return; // already shown
+      state.pushSince = m.timestamp;
+      var entry = botEntry(m);
+      if (!entry) return;
+      if (m.staff === true) { entry.staff = true; fromStaff = true; }
+      var node = addEntry(entry);
+      first = first || node;
+    });
+    if (first) {
+      revealReplies(first);
+      announce(t(fromStaff ? "staffNew" : "pushedNew"));
+    }
+    if (typeof json.paused === "boolean") {
+      if (!json.paused) state.pushWatch = false; // nothing more will come: stop asking
+      setPaused(json.paused);
+    }
+    saveState();
   }
 
   function pump() {
@@ -678,6 +795,9 @@
     state.sender = "web-" + uuid();
     state.history = [];
     state.queue = [];
+    state.pushSince = null;
+    state.pushWatch = false;
+    stopPolling();
     setPaused(false);
     saveState();
     Array.prototype.slice.call(ui.log.querySelectorAll(".gw-msg:not(.gw-welcome)")).forEach(function (n) { n.remove(); });
