@@ -38,12 +38,13 @@ def store_alerts(session: Session, topics: list[HotTopic], now: float,
                  config: HotTopicConfig) -> list[HotTopicAlert]:
     """One row per hot topic; a topic still hot within the same window updates its open alert."""
     out = []
-    recent = datetime.now(timezone.utc) - timedelta(minutes=config.window_minutes)
+    recent = now - config.window_minutes * 60
     for topic in topics:
+        # still hot since the last check (acknowledged or not): the same alert, no new banner or call
         row = session.execute(
             select(HotTopicAlert).where(
                 HotTopicAlert.kind == topic.kind, HotTopicAlert.key == topic.key,
-                HotTopicAlert.acknowledged_at.is_(None), HotTopicAlert.raised_at >= recent)
+                HotTopicAlert.window_end >= recent).order_by(HotTopicAlert.id.desc())
         ).scalars().first()
         if row is None:
             row = HotTopicAlert(kind=topic.kind, key=topic.key)

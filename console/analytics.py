@@ -7,11 +7,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Optional
 
 from sqlalchemy import Integer, cast, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service_desk.models import ConversationTurn, Feedback, HandoffTicket, TurnRollup
 
 TOP = 10
+MAX_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,11 @@ class Filters:
             except ValueError:
                 return fallback
 
-        end = day("to", today)
+        end = min(day("to", today), today)
         start = day("from", end - timedelta(days=default_days - 1))
         if start > end:
             start, end = end, start
+        start = max(start, end - timedelta(days=MAX_DAYS - 1))  # bounded work per request
         channel = (query.get("channel") or "").strip() or None
         return cls(start, end, channel[:64] if channel else None)
 
@@ -69,8 +72,11 @@ def _rolled_up(session: Session, days: list[str]) -> list[dict]:
         if day not in done:
             rows = count_day(session, day) or [
                 {"day": day, "channel": "", "dim": "total", "key": "", "messages": 0, "conversations": 0}]
-            session.add_all(TurnRollup(**r) for r in rows)
-    session.flush()
+            try:
+                with session.begin_nested():  # another process may count the same day at once
+                    session.add_all(TurnRollup(**r) for r in rows)
+            except IntegrityError:
+                pass
     return [{"day": r.day, "channel": r.channel, "dim": r.dim, "key": r.key, "messages": r.messages,
              "conversations": r.conversations}
             for r in session.execute(select(TurnRollup).where(TurnRollup.day.in_(days))).scalars()]
@@ -117,19 +123,25 @@ def conversation_stats(session: Session, filters: Filters, today: Optional[date]
     }
 
 
-def _period(filters: Filters) -> tuple[datetime, datetime]:
-    start = datetime.combine(filters.start, time.min, tzinfo=timezone.utc) - timedelta(hours=14)
-    end = datetime.combine(filters.end, time.max, tzinfo=timezone.utc) + timedelta(hours=14)
-    return start, end  # wide enough for any local time zone; days are local in the summary
+def _period(filters: Filters, tz: str) -> tuple[datetime, datetime]:
+    """The filter's local days as a UTC range [start, end)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    start = datetime.combine(filters.start, time.min, tzinfo=zone).astimezone(timezone.utc)
+    end = datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=zone).astimezone(timezone.utc)
+    return start, end
 
 
-def desk_stats(session: Session, filters: Filters) -> dict:
+def desk_stats(session: Session, filters: Filters, tz: str = "Asia/Shanghai") -> dict:
     """Ratings and tickets (the knowledge base's database)."""
-    start, end = _period(filters)
+    start, end = _period(filters, tz)
+    if session.get_bind().dialect.name == "sqlite":  # stored without the offset, in UTC
+        start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
     q = select(Feedback.rating, func.count(Feedback.id)).where(
-        Feedback.created_at >= start, Feedback.created_at <= end, Feedback.rating.isnot(None))
+        Feedback.created_at >= start, Feedback.created_at < end, Feedback.rating.isnot(None))
     t = select(HandoffTicket.status, func.count(HandoffTicket.id)).where(
-        HandoffTicket.created_at >= start, HandoffTicket.created_at <= end)
+        HandoffTicket.created_at >= start, HandoffTicket.created_at < end)
     if filters.channel:
         q = q.where(Feedback.channel == filters.channel)
         t = t.where(HandoffTicket.channel == filters.channel)

@@ -10,6 +10,7 @@ import base64
 import logging
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -58,10 +59,20 @@ def secret_key(settings: Settings) -> bytes:
     path = settings.data_dir / "console_secret.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(secrets.token_bytes(32))
-    return path.read_bytes()[:32]
+        try:
+            os.link(tmp, path)  # atomic; a process that lost the race keeps the winner's key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    key = path.read_bytes()
+    if len(key) != 32:
+        raise SystemExit(f"{path} must hold 32 bytes; delete it to make a new one (signs everyone out)")
+    return key
 
 
 def _sqlite_busy_timeout(dbapi_conn, _record) -> None:
@@ -106,6 +117,7 @@ class PrefixedRouter:
 
 @web.middleware
 async def error_boundary(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The console's one error boundary: a failure is logged and answered in the reader's language."""
     if not _ours(request):
         return await handler(request)
     try:
@@ -121,24 +133,33 @@ async def error_boundary(request: web.Request, handler: Any) -> web.StreamRespon
                             text=translate("error_internal", lang))
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    resp = await handler(request)
-    if not _ours(request):
-        return resp
+def _harden(request: web.Request, resp: web.StreamResponse) -> None:
     resp.headers.setdefault("Content-Security-Policy", CSP)
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
     resp.headers.setdefault("Referrer-Policy", "same-origin")
     resp.headers.setdefault("X-Frame-Options", "DENY")
-    if not request.path.startswith("/admin/static/"):
+    if not request.path.startswith(PREFIX + "/static/"):
         resp.headers.setdefault("Cache-Control", "no-store")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Security headers on every console response, redirects and errors included."""
+    if not _ours(request):
+        return await handler(request)
+    try:
+        resp = await handler(request)
+    except web.HTTPException as exc:
+        _harden(request, exc)
+        raise
+    _harden(request, resp)
     return resp
 
 
-def _load_identity(uid: int):
+def _load_identity(uid: int, epoch: Any):
     def work(session) -> Optional[StaffIdentity]:
         user = session.get(StaffUser, uid)
-        if user is None or not user.active:
+        if user is None or not user.active or (user.session_epoch or 0) != epoch:
             return None
         return StaffIdentity(user.id, user.username, user.display_name or user.username, user.role)
 
@@ -156,7 +177,8 @@ async def authenticate(request: web.Request, handler: Any) -> web.StreamResponse
     if request.path.startswith(PREFIX + "/static/"):
         return await handler(request)
     uid = session.get("uid")
-    user = await db(request, _load_identity(uid)) if isinstance(uid, int) else None
+    fresh = time.time() - float(session.get("login_at") or 0) < SESSION_HOURS * 3600  # absolute, not sliding
+    user = await db(request, _load_identity(uid, session.get("epoch"))) if isinstance(uid, int) and fresh else None
     if uid is not None and user is None:
         session.invalidate()
     request["user"] = user
@@ -177,7 +199,7 @@ def install_console(app: web.Application, settings: Settings, *, kb_engine: Opti
                     conversations_engine: Optional[Engine] = None,
                     rasa: Optional[RasaClient] = None, alert_interval: float = 60.0) -> web.Application:
     """Adds the console at /admin/ to ``app`` (the page server's application)."""
-    app.middlewares.extend([error_boundary, security_headers])
+    app.middlewares.extend([security_headers, error_boundary])
     kb = kb_engine or kb_db.get_engine(settings.database_url)
     kb_db.init_db(kb) if not kb_db.is_initialised(kb) else None
     ensure_schema(kb)

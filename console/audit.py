@@ -22,7 +22,8 @@ def record(session: Session, username: str, action: str, target: str = "", detai
     """Appends one entry (details masked: they may quote citizens)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    entry = AuditEntry(username=username[:64], action=action, target=target[:255],
+    entry = AuditEntry(username=mask_personal_data(username)[:64], action=action,
+                       target=mask_personal_data(target)[:255],
                        detail=mask_personal_data(detail)[:2000], ip=ip[:64])
     session.add(entry)
     session.flush()

@@ -7,7 +7,7 @@ from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from console.models import ROLES, StaffUser
@@ -58,6 +58,7 @@ def set_password(user: StaffUser, password: str) -> None:
     check_password_policy(password)
     user.password_hash = _hasher.hash(password)
     user.failed_logins, user.locked_until = 0, None
+    user.session_epoch = (user.session_epoch or 0) + 1  # signs out every session of the old password
 
 
 def find_user(session: Session, username: str) -> Optional[StaffUser]:
@@ -92,13 +93,21 @@ def authenticate(session: Session, username: str, password: str, *, max_failures
         return LoginResult(None, "bad_credentials")
     locked_until = _aware(user.locked_until)
     if locked_until is not None and locked_until > now:
+        try:  # as long as a real check: the answer's timing says nothing
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
         return LoginResult(user, "locked")
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins = (user.failed_logins or 0) + 1
+        # counted in the database (not read-add-write here): parallel guesses all count
+        session.execute(update(StaffUser).where(StaffUser.id == user.id)
+                        .values(failed_logins=StaffUser.failed_logins + 1))
+        session.refresh(user)
         if user.failed_logins >= max_failures:
             user.locked_until, user.failed_logins = now + timedelta(minutes=lockout_minutes), 0
+            user.session_epoch = (user.session_epoch or 0) + 1
             return LoginResult(user, "locked")
         return LoginResult(user, "bad_credentials")
     if not user.active:

@@ -29,6 +29,7 @@ class StaffUser(Base):
     locked_until = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     last_login_at = Column(DateTime(timezone=True))
+    session_epoch = Column(Integer, nullable=False, default=0)  # bumped: every session of the user ends
 
 
 class AuditEntry(Base):

@@ -9,6 +9,7 @@ import aiohttp
 
 RELAY_ACTION = "action_relay_staff_message"
 STAFF_SLOT = "staff_message"
+RESUME_EVENTS = ({"event": "resume"}, {"event": "action", "name": "action_listen"})
 
 
 class RasaError(RuntimeError):
@@ -43,7 +44,7 @@ class RasaClient:
                 if resp.status >= 400:
                     raise RasaError(f"{method} {path}: HTTP {resp.status}")
                 return await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise RasaError(f"{method} {path}: {exc.__class__.__name__}") from exc
 
     def _conversation(self, sender_id: str) -> str:
@@ -64,8 +65,10 @@ class RasaClient:
             await self.append_event(sender_id, {"event": "slot", "name": STAFF_SLOT, "value": message})
             await self._call("POST", self._conversation(sender_id) + "/execute",
                              json={"name": RELAY_ACTION}, params={"output_channel": "latest"})
-        if not lock.locked():
-            self._relaying.pop(sender_id, None)
+
 
     async def resume(self, sender_id: str) -> None:
-        await self.append_event(sender_id, {"event": "resume"})
+        """Gives the conversation back to the bot, listening (the handoff paused it right after
+        ``action_handoff``; without ``action_listen`` the policies would not know the next turn)."""
+        for event in RESUME_EVENTS:
+            await self.append_event(sender_id, event)

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Optional
 
 import yaml
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from knowledge_base import repository
-from service_desk.models import ConversationTurn, Feedback, HandoffTicket
+from service_desk.models import ConversationTurn, Feedback, HandoffTicket, TurnRollup
 from service_desk.turns import local_day
 
 REPO = Path(__file__).resolve().parent.parent
@@ -123,6 +123,9 @@ def seed(conv: Session, kb: Session, *, conversations: int, days: int = 30, now:
                          "aspect": None, "outcome": "answered" if spike.service else "refused",
                          "day": local_day(ts, tz), "opens_session": True})
     flush()
+    # days that were already counted for the dashboard are counted again with the new messages
+    first_day = local_day(now - days * 86400 - 86400, tz)
+    conv.execute(delete(TurnRollup).where(TurnRollup.day >= first_day))
     kb.add_all(feedback)
     kb.add_all(tickets)
     return total

@@ -49,8 +49,9 @@ def cmd_close(args: argparse.Namespace) -> int:
         if t is None or t.status != "open":
             print(f"error: no open ticket {args.ticket}", file=sys.stderr)
             return 1
-        append_event(args.rasa_url or settings.rasa_url, t.sender_id, {"event": "resume"},
-                     token=settings.rasa_token, timeout=settings.http_timeout)
+        for event in ({"event": "resume"}, {"event": "action", "name": "action_listen"}):
+            append_event(args.rasa_url or settings.rasa_url, t.sender_id, event,
+                         token=settings.rasa_token, timeout=settings.http_timeout)
         t.status, t.closed_by, t.closed_at = "closed", args.by, datetime.now(timezone.utc)
     print(f"ticket {args.ticket} closed; the assistant answers that conversation again")
     return 0

@@ -53,7 +53,8 @@ def make_app(rasa_url: str, install_console: Callable[[web.Application], Any] | 
             resp.headers.setdefault("Access-Control-Allow-Origin", "*")
         return resp
 
-    app = web.Application(middlewares=[headers])
+    # room for the console's FAQ sheet uploads (5 MB, checked there); the chat goes to Rasa, not here
+    app = web.Application(middlewares=[headers], client_max_size=6 * 1024 * 1024)
     app.router.add_get("/", index)
     app.router.add_get("/index.html", index)
     app.router.add_get("/config.json", config)

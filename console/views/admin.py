@@ -24,8 +24,7 @@ async def users(request: web.Request) -> web.Response:
 async def create(request: web.Request) -> web.Response:
     f, _ = await posted(request, UserCreateForm)
     if f.errors:
-        await flash(request, "user_invalid", kind="error",
-                    reason="; ".join(f"{k}: {', '.join(v)}" for k, v in f.errors.items()))
+        await flash(request, "user_invalid", kind="error", reason=t(request, "user_form_invalid"))
         raise redirect(request, "users")
 
     def work(session) -> None:
@@ -46,6 +45,9 @@ async def update(request: web.Request) -> web.Response:
     f, _ = await posted(request, UserUpdateForm)
     uid = int(request.match_info["id"])
     me = request["user"]
+    if f.errors:
+        await flash(request, "user_invalid", kind="error", reason=t(request, "form_has_errors"))
+        raise redirect(request, "users")
 
     def work(session) -> str:
         user = session.get(StaffUser, uid)
@@ -92,7 +94,7 @@ async def audit_page(request: web.Request) -> web.Response:
 async def audit_csv(request: web.Request) -> web.Response:
     filters = _filters(request)
     text = await db(request, lambda s: audit_log.to_csv(audit_log.entries(s, limit=100000, **filters)))
-    return web.Response(text=text, content_type="text/csv", charset="utf-8",
+    return web.Response(text="\ufeff" + text, content_type="text/csv", charset="utf-8",  # BOM: Excel reads UTF-8
                         headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
 
 

@@ -1,6 +1,7 @@
 """Sign in (with lock-out), sign out, and the interface language switch."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiohttp import web
@@ -9,6 +10,7 @@ from aiohttp_session import get_session, new_session
 from console.auth import authenticate
 from console.forms import LoginForm
 from console.i18n import LANGUAGES
+from console.models import StaffUser
 from console.web import audit, db, form, posted, render, requires, t
 
 
@@ -43,7 +45,7 @@ async def login(request: web.Request) -> web.Response:
         if result.reason != "ok":
             return result.reason, None
         u = result.user
-        return "ok", (u.id, u.role)
+        return "ok", (u.id, u.session_epoch or 0)
 
     reason, who = await db(request, check)
     if reason != "ok":
@@ -52,7 +54,8 @@ async def login(request: web.Request) -> web.Response:
                             status=403 if reason == "locked" else 401)
     lang = (await get_session(request)).get("lang")
     session = await new_session(request)  # a fresh session id: no fixation
-    session["uid"], session["role"] = who
+    session["uid"], session["epoch"] = who
+    session["login_at"] = int(time.time())
     if lang:
         session["lang"] = lang
     raise web.HTTPFound(target)
@@ -62,7 +65,12 @@ async def logout(request: web.Request) -> web.Response:
     await posted(request)
     user = request.get("user")
     if user is not None:
-        await db(request, lambda s: audit(s, request, "logout", target=user.username))
+        def out(s) -> None:
+            row = s.get(StaffUser, user.id)
+            row.session_epoch = (row.session_epoch or 0) + 1  # a copied cookie stops working too
+            audit(s, request, "logout", target=user.username)
+
+        await db(request, out)
     session = await get_session(request)
     session.invalidate()
     raise web.HTTPFound(str(request.app.router["login"].url_for()))

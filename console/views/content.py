@@ -5,6 +5,7 @@ change), so the bot sees it at its next content-version check (about a second).
 """
 from __future__ import annotations
 
+import asyncio
 import difflib
 import tempfile
 from pathlib import Path
@@ -91,7 +92,11 @@ async def edit_page(request: web.Request) -> web.Response:
 
     record, history = await db(request, load)
     if record is None:
-        raise web.HTTPNotFound()
+        last = await db(request, lambda s: (revisions.history(s, entity, rid) or [None])[-1])
+        if last is None:
+            raise web.HTTPNotFound()
+        # deleted: its last revision (the delete) has the one-click undo
+        raise redirect(request, "content_revision", entity=entity, id=rid, number=str(last.number))
     return await _editor(request, entity, fields.form_values(entity, record), record_id=rid, history=history)
 
 
@@ -214,11 +219,15 @@ async def import_faqs(request: web.Request) -> web.Response:
         return await render(request, "import.html", {"issues": [t(request, "import_wrong_type")], "report": None},
                             status=400)
     user = request["user"].username
+    data_bytes = upload.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data_bytes) > MAX_UPLOAD_BYTES:
+        return await render(request, "import.html", {"issues": [t(request, "import_too_large")], "report": None},
+                            status=413)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"faqs{suffix}"
-        path.write_bytes(upload.file.read(MAX_UPLOAD_BYTES + 1)[:MAX_UPLOAD_BYTES])
-        content = loader.load_path(path)
-        filename = upload.filename
+        path.write_bytes(data_bytes)
+        content = await asyncio.to_thread(loader.load_path, path)
+        filename = Path(upload.filename or "").name[:100]
 
         def work(session):
             report = repository.import_content(session, content, user, prune=False)
@@ -230,7 +239,7 @@ async def import_faqs(request: web.Request) -> web.Response:
             return report, repository.content_version(session)
 
         report, version = await db(request, work)
-    issues = [f"{i.record}: {i.field}: {i.message}" for i in report.issues if i.is_error]
+    issues = [f"{filename}: {i.record}: {i.field}: {i.message}" for i in report.issues if i.is_error]
     summary = None if issues else {a: report.count(a) for a in ("create", "update")}
     return await render(request, "import.html", {"issues": issues, "report": summary, "version": version},
                         status=400 if issues else 200)

@@ -30,7 +30,7 @@ async def stats(request: web.Request) -> web.Response:
     filters = Filters.parse(dict(request.query), _today(request))
     started = time.perf_counter()
     conv = await db(request, lambda s: conversation_stats(s, filters, _today(request)), engine="conv")
-    desk = await db(request, lambda s: desk_stats(s, filters))
+    desk = await db(request, lambda s: desk_stats(s, filters, request.app["settings"].timezone))
     names = await db(request, lambda s: _service_names(s, lang_of(request)))
     conv["services"] = [(k, names.get(k, k), n) for k, n in conv["services"]]
     return web.json_response({
@@ -42,8 +42,9 @@ async def dashboard(request: web.Request) -> web.Response:
     filters = Filters.parse(dict(request.query), _today(request))
     channels = await db(request, channels_seen, engine="conv")
     open_alerts = await db(request, lambda s: alert_store.open_alerts(s))
+    names = await db(request, lambda s: _service_names(s, lang_of(request)))
     return await render(request, "dashboard.html", {
-        "filters": filters, "channels": channels, "alerts": open_alerts,
+        "filters": filters, "channels": channels, "alerts": open_alerts, "service_names": names,
         "chart_texts": chart_texts(lang_of(request))})
 
 
@@ -55,6 +56,7 @@ def chart_texts(lang: str) -> dict[str, str]:
     return {k: translate(k, lang) for k in texts() if k.startswith(CHART_TEXT_PREFIXES)}
 
 
+@requires("editor")
 async def run_check(request: web.Request) -> web.Response:
     """Runs the hot-topic check now (it also runs every minute in the background)."""
     await posted(request)

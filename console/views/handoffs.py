@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from console.forms import ReplyForm
 from console.models import HandoffClaim, HandoffReply
@@ -44,11 +45,20 @@ def _ticket(session, ticket_id: int) -> dict | None:
     return {"ticket": t, "claimed_by": claim.username if claim else None, "replies": replies}
 
 
-def _live_turns(tracker: dict, since: float) -> list[dict]:
-    """Messages after the handoff, from the stored conversation (masked again to be sure)."""
+def utc(value: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite gives it back without the offset)."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _live_turns(tracker: dict, since: float, until: float | None = None) -> list[dict]:
+    """Messages after the handoff (and before the ticket was closed), from the stored
+    conversation (masked again to be sure)."""
     out = []
     for e in tracker.get("events") or []:
-        if e.get("event") in ("user", "bot") and (e.get("timestamp") or 0) >= since and e.get("text"):
+        at = e.get("timestamp") or 0
+        if until is not None and at > until:
+            break
+        if e.get("event") in ("user", "bot") and at >= since and e.get("text"):
             metadata = e.get("metadata") or {}
             who = "user" if e["event"] == "user" else ("staff" if metadata.get("staff") else "bot")
             out.append({"who": who, "text": mask_personal_data(str(e["text"]))[:4000]})
@@ -62,9 +72,11 @@ async def ticket_page(request: web.Request) -> web.Response:
     if data is None:
         raise web.HTTPNotFound()
     live, live_error = [], False
+    ticket = data["ticket"]
+    until = utc(ticket.closed_at).timestamp() if ticket.closed_at else None
     try:
-        tracker = await request.app["rasa"].tracker(data["ticket"].sender_id)
-        live = _live_turns(tracker, data["ticket"].created_at.timestamp())
+        tracker = await request.app["rasa"].tracker(ticket.sender_id)
+        live = _live_turns(tracker, utc(ticket.created_at).timestamp(), until)
     except RasaError:
         live_error = True
     return await render(request, "handoff.html", {**data, "live": live, "live_error": live_error,
@@ -96,7 +108,10 @@ async def claim(request: web.Request) -> web.Response:
         audit(session, request, "handoff_claim", f"ticket:{t.id}")
         return user
 
-    owner = await db(request, take)
+    try:
+        owner = await db(request, take)
+    except IntegrityError:  # someone claimed it at the same moment
+        owner = await db(request, lambda s: s.get(HandoffClaim, t.id).username)
     if owner != user:
         await flash(request, "claimed_by_other", kind="error", user=owner)
         raise redirect(request, "handoff", id=str(t.id))

@@ -3,6 +3,7 @@ grouped by similar wording and ranked by priority (volume × recency × (1 + neg
 Each group can become an FAQ, an alias of a service, or be dismissed (and un-dismissed)."""
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
@@ -10,11 +11,13 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from console import content as fields
 from console.inbox import InboxItem, as_group, explain, group_items, suggested_alias, suggested_faq
 from console.models import InboxDismissal
 from console.views.content import _editor
+from console.views.handoffs import utc
 from console.web import audit, db, flash, lang_of, posted, redirect, render, requires
 from knowledge_base import repository
 from knowledge_base.loader import ValidationFailed
@@ -22,7 +25,7 @@ from service_desk.models import ConversationTurn, Feedback
 
 WINDOW_DAYS = 30
 UNANSWERED = ("refused", "fallback", "handoff")
-MAX_GROUPS = 100
+MAX_GROUPS = 50
 
 
 def _dismissed(session) -> set[int]:
@@ -32,7 +35,7 @@ def _dismissed(session) -> set[int]:
 def _thumbs_down(session, since: datetime) -> list[tuple[str, float]]:
     rows = session.execute(select(Feedback.sender_id, Feedback.created_at).where(
         Feedback.rating == "down", Feedback.created_at >= since).order_by(Feedback.id.desc()).limit(2000))
-    return [(s, c.timestamp()) for s, c in rows]
+    return [(s, utc(c).timestamp()) for s, c in rows]
 
 
 def _items(session, since: float, down: list[tuple[str, float]], skip: set[int]) -> list[InboxItem]:
@@ -75,11 +78,12 @@ def _turn_ids(data) -> list[int]:
 async def inbox(request: web.Request) -> web.Response:
     now = time.time()
     items = await _load_items(request)
-    groups = group_items(items, now=now)[:MAX_GROUPS]
+    groups = (await asyncio.to_thread(group_items, items, now=now))[:MAX_GROUPS]  # jieba: off the loop
     services = await db(request, lambda s: [(x.id, x.name.get(lang_of(request)))
                                             for x in repository.list_services(s)])
     view = [{"group": g, "why": explain(g), "alias": suggested_alias(g)} for g in groups]
-    return await render(request, "inbox.html", {"groups": view, "services": services, "total": len(items)})
+    return await render(request, "inbox.html", {"groups": view, "services": services, "total": len(items),
+                                                "service_names": dict(services)})
 
 
 async def _group_of(request: web.Request, data):
@@ -138,7 +142,11 @@ def _dismiss(session, ids: list[int], user: str) -> str:
     existing = set(session.execute(select(InboxDismissal.turn_id).where(InboxDismissal.turn_id.in_(ids))).scalars())
     for turn_id in ids:
         if turn_id not in existing:
-            session.add(InboxDismissal(turn_id=turn_id, dismissed_by=user, batch=batch))
+            try:
+                with session.begin_nested():  # dismissed by someone else at the same moment: fine
+                    session.add(InboxDismissal(turn_id=turn_id, dismissed_by=user, batch=batch))
+            except IntegrityError:
+                pass
     return batch
 
 

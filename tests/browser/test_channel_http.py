@@ -138,8 +138,9 @@ def test_staff_messages_reach_the_widget_through_the_rasa_api(webchat_stack):
     assert messages == [{"recipient_id": s, "custom": {"handoff": {"paused": True}}}]
 
     relay({"response": "utter_bot_back"})
-    status, _ = http_post(f"{api}/tracker/events", {"event": "resume"})
-    assert status == 200
+    for event in ({"event": "resume"}, {"event": "action", "name": "action_listen"}):  # as the console does
+        status, _ = http_post(f"{api}/tracker/events", event)
+        assert status == 200
     since = polled["messages"][-1]["timestamp"]
     polled = http_get(f"{health}&since={since!r}", timeout=10)
     assert polled["paused"] is False

@@ -41,9 +41,9 @@ def sign_in(page, stack, username: str, password: str = PASSWORD) -> None:
     page.click("button[type=submit].primary")
 
 
-def shot(page, name: str, lang: str) -> None:
+def shot(page, name: str, lang: str, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"console_{name}_{lang}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"console_{name}_{lang}.png"), full_page=full_page)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -145,6 +145,10 @@ def test_a_reply_from_the_handoff_queue_arrives_in_the_widget(webchat_stack, new
     expect(citizen.locator(".gw-msg.gw-bot", has_text=back)).to_be_visible(timeout=20_000)
     expect(citizen.locator(".gw-handoff")).to_be_hidden(timeout=20_000)
     assert who and any(reply in t for t in bot_texts(citizen))
+    # the assistant answers again
+    answer = " ".join(ask(citizen, "护照怎么办理？" if lang == "zh" else "How do I apply for a passport?"))
+    assert ("护照" in answer if lang == "zh" else "passport" in answer.lower()), answer
+    expect(citizen.locator(".gw-handoff")).to_be_hidden()
 
 
 @pytest.fixture(scope="module")
@@ -172,4 +176,4 @@ def test_the_dashboard_and_an_alert_render_with_seeded_data(webchat_stack, new_p
     shot(page, "dashboard", lang)
     page.goto(f"{webchat_stack.web_url}/admin/inbox/")
     expect(page.locator(".card.group").first).to_be_visible()
-    shot(page, "inbox", lang)
+    shot(page, "inbox", lang, full_page=False)
