@@ -30,7 +30,7 @@ from console.auth import role_allows
 from console.i18n import LANGUAGES, language_from_header, translate
 from console.models import StaffUser, ensure_schema
 from console.rasa_client import RasaClient
-from console.views import admin, auth, content, dashboard, handoffs, inbox
+from console.views import admin, auth, backup, content, dashboard, handoffs, inbox
 from console.web import StaffIdentity, db, lang_of, needed_role, render
 from knowledge_base import db as kb_db
 from service_desk.models import TurnBase
@@ -219,7 +219,7 @@ def install_console(app: web.Application, settings: Settings, *, kb_engine: Opti
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     router = PrefixedRouter(app.router)
     router.add_static("/static/", HERE / "static", name="static")
-    for module in (auth, dashboard, content, inbox, handoffs, admin):
+    for module in (auth, dashboard, content, inbox, handoffs, admin, backup):
         module.add_routes(router)
     app["alert_interval"] = alert_interval
 

@@ -13,7 +13,7 @@ from console.models import AuditEntry
 from service_desk.privacy import mask_personal_data
 
 ACTIONS = ("login", "login_failed", "login_locked", "logout", "edit", "create", "delete", "revert",
-           "import", "restore", "user_create", "user_update", "inbox_dismiss", "inbox_undo",
+           "import", "backup", "restore", "user_create", "user_update", "inbox_dismiss", "inbox_undo",
            "inbox_alias", "handoff_claim", "handoff_reply", "handoff_close", "alert_ack")
 
 

@@ -118,7 +118,7 @@ def base_context(request: web.Request) -> dict[str, Any]:
         "lang": lang, "user": user, "path_qs": request.path_qs,
         "t": lambda key, **kw: translate(key, lang, **kw),
         "can": lambda role: user is not None and role_allows(user.role, role),
-        "url": lambda name, **parts: str(request.app.router[name].url_for(**parts)),
+        "url": lambda route_, **parts: str(request.app.router[route_].url_for(**parts)),
     }
 
 

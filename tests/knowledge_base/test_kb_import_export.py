@@ -128,12 +128,16 @@ def test_build_is_idempotent(kb, content_dir, db_url, write, docs):
     code, out, _ = kb("build", "--content", content_dir)
     assert code == 0 and "up to date" in out
     assert counts(db_url) == first
-    # Change one file and remove a FAQ: the build mirrors the content directory.
+    # Change one file and remove a FAQ: the build updates, but keeps records the files lack
+    # (they may have been created in the staff console) unless asked to --prune.
     docs["faqs/exit_entry.yml"]["faqs"].pop()
     docs["services/household.yml"]["services"][0]["fee"]["zh"] = "免费"
     write(content_dir, docs)
     code, out, _ = kb("build", "--content", content_dir)
-    assert code == 0 and "1 updated, 1 deleted" in out, out
+    assert code == 0 and "1 updated, 0 deleted" in out, out
+    assert len(export(kb)["faqs"]) == 2
+    code, out, _ = kb("build", "--content", content_dir, "--force", "--prune")
+    assert code == 0 and "0 updated, 1 deleted" in out, out
     data = export(kb)
     assert [f["id"] for f in data["faqs"]] == ["faq_passport_photo"]
     assert kb("build", "--content", content_dir)[2] == "" and "up to date" in kb("build", "--content", content_dir)[1]
