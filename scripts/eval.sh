@@ -34,6 +34,11 @@ run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model 
       --dialogues eval/locked/dialogues.yml --json results/eval-$1-locked.json --show-failures $show \
       | tee results/eval-$1-locked.txt"
   fi
+  if [ "${EVAL_SKIP_LOCKED:-0}" != 1 ] && [ -f eval/locked2/messages.tsv ]; then  # second locked set (2026-12-01)
+    cmd="$cmd; echo '-- locked test set 2'; $PY $tool --url {url} --tsv eval/locked2/messages.tsv \
+      --dialogues eval/locked2/dialogues.yml --json results/eval-$1-locked2.json --show-failures $show \
+      | tee results/eval-$1-locked2.txt"
+  fi
   $PY scripts/eval_stack.py --model "$model" -- bash -c "$cmd"
 }
 run_bot_eval ours config.yml govassist models
@@ -43,6 +48,9 @@ if [ -f results/eval-ours-dev2.json ]; then
 fi
 if [ -f results/eval-ours-locked.json ] && [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; then
   runs+=(results/eval-ours-locked.json) labels+=(ours-locked) times+=("$(cat results/train-ours.seconds)")
+fi
+if [ -f results/eval-ours-locked2.json ] && [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; then
+  runs+=(results/eval-ours-locked2.json) labels+=(ours-locked2) times+=("$(cat results/train-ours.seconds)")
 fi
 if [ "${EVAL_SKIP_BASELINE:-0}" != 1 ]; then
   run_bot_eval rasa-default config.default.yml baseline models/baseline

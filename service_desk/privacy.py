@@ -93,12 +93,18 @@ def _mask_emails(text: str) -> str:
     return "".join(parts)
 
 
+# Bidirectional embedding, override and isolate controls: in a stored message they could make
+# the staff console show text in another order than it was written ("Trojan source").
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
 def mask_personal_data(text: str) -> str:
     """``text`` with resident IDs, bank cards, passport and permit numbers, mobile and landline
-    numbers and e-mail addresses masked (full-width digits and letters read as ASCII)."""
+    numbers and e-mail addresses masked (full-width digits and letters read as ASCII), and
+    bidirectional override controls dropped. Everything stored or shown to staff passes here."""
     if not text:
         return text
-    text = text.translate(_FULL_WIDTH)
+    text = text.translate(_BIDI_CONTROLS).translate(_FULL_WIDTH)
     text = _ID_RE.sub(_mask_id, text)
     text = _BANK_CARD_RE.sub(_mask_middle, text)
     text = _mask_emails(text)

@@ -54,3 +54,10 @@ def test_phone_and_email_masking(text, expected):
 
 def test_huge_input_does_not_crash():
     assert len(mask_personal_data("1" * 200_000)) == 200_000
+
+
+def test_bidirectional_overrides_never_reach_staff():
+    from service_desk.privacy import mask_personal_data
+
+    sneaky = "请退款\u202e到账号\u2066abc\u2069"
+    assert mask_personal_data(sneaky) == "请退款到账号abc"
