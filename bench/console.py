@@ -7,7 +7,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -144,5 +143,26 @@ def dashboard_load(conversations: int = 100_000) -> dict:
     return out
 
 
+def main() -> None:
+    """``python -m bench.console``: both figures on a fresh ``make run`` stack, written to
+    bench/results.json and the "Staff console" section of bench/RESULTS.md."""
+    from datetime import datetime, timezone
+
+    from bench import load, report
+    from bench.stacks import Stack
+
+    model = subprocess.run([PY, str(ROOT / "scripts" / "train.py")], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.strip().splitlines()[-1]
+    with Stack("project", model) as stack:
+        load.load(stack.url, 20, 2, seed=99)  # warm-up, as before the throughput figures
+        trials = sorted(edit_to_live(stack) for _ in range(5))
+    print(f"staff edit to live answer: median {trials[2]} s of {trials}", flush=True)
+    dash = dashboard_load(100_000)
+    print(f"dashboard with 100,000 conversations: {dash}", flush=True)
+    report.write_console({"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cores": os.cpu_count(),
+                          "command": "python -m bench.console", "edit_to_live_s": trials[2],
+                          "edit_to_live_trials_s": trials, "dashboard": dash})
+
+
 if __name__ == "__main__":
-    print(json.dumps(dashboard_load(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000), indent=2))
+    main()

@@ -125,3 +125,38 @@ def write(out: dict, folder: Path = HERE) -> None:
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1] if END in rest else ""
     results.write_text(head + BEGIN + "\n" + markdown(out) + "\n" + END + tail, encoding="utf-8")
+
+
+CONSOLE_BEGIN, CONSOLE_END = "<!-- console:begin -->", "<!-- console:end -->"
+
+
+def write_console(fig: dict, folder: Path = HERE) -> None:
+    """The staff console's figures (``python -m bench.console``) into results.json and their own
+    section of RESULTS.md, leaving the throughput run's figures as they are."""
+    path = folder / "results.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data["console"] = fig
+    data["edit_to_live_s"] = fig["edit_to_live_s"]
+    data["dashboard_figures_ms_100k"] = fig["dashboard"]["figures_ms"]
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    dash = fig["dashboard"]
+    lines = [
+        f"Measured {fig['date']} on {fig['cores']} cores, `{fig['command']}`.", "",
+        f"- staff edit to live answer: an editor saves a service's fee in the console's form, then the bot is asked "
+        f"until its answer shows it (no retraining): median {fig['edit_to_live_s']} s of "
+        f"{fig['edit_to_live_trials_s']} (after warm-up; each edit undone in the console)",
+        f"- dashboard with {dash['conversations']:,} stored conversations ({dash['messages']:,} messages over 30 days, "
+        f"seeded in {dash['seed_s']} s): page {dash['page_ms']} ms, figures {dash['figures_ms']} ms, one channel "
+        f"{dash['figures_channel_ms']} ms; {dash['figures_first_ms']} ms the very first time (finished days are "
+        f"counted once, normally ahead of time by the console's background task); unanswered inbox "
+        f"{dash['inbox_ms']} ms",
+    ]
+    results = folder / "RESULTS.md"
+    text = results.read_text(encoding="utf-8")
+    block = CONSOLE_BEGIN + "\n" + "\n".join(lines) + "\n" + CONSOLE_END
+    if CONSOLE_BEGIN in text:
+        head, rest = text.split(CONSOLE_BEGIN, 1)
+        text = head + block + rest.split(CONSOLE_END, 1)[1]
+    else:
+        text += "\n## Staff console\n\n" + block + "\n"
+    results.write_text(text, encoding="utf-8")

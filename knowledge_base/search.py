@@ -31,7 +31,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from knowledge_base import text as kbtext
@@ -340,6 +340,13 @@ def _en_units(lemma: str, surface: str, start: int, end: int) -> list[_Unit]:
 
 def _analyze(prepared: str) -> list[_Unit]:
     """Units of already prepared text; stop words are dropped."""
+    return list(_analyze_cached(prepared))
+
+
+@lru_cache(maxsize=32768)
+def _analyze_cached(prepared: str) -> tuple[_Unit, ...]:
+    """:func:`_analyze`, remembered: an index rebuilt after a staff edit re-reads only the texts
+    that changed (the rebuild is part of the edit-to-live time)."""
     units: list[_Unit] = []
     for tok in kbtext.tokenize(prepared):
         if any(kbtext.is_han(c) for c in tok.lemma):
@@ -347,7 +354,7 @@ def _analyze(prepared: str) -> list[_Unit]:
             units += [unit] if unit else []
         else:
             units += _en_units(tok.lemma, tok.text.lower(), tok.start, tok.end)
-    return units
+    return tuple(units)
 
 
 # ---------------------------------------------------------------- results and index structures
@@ -463,9 +470,18 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
+_SEP = "\x1f"
+
+
+@lru_cache(maxsize=65536)
+def _joined(units: tuple) -> str:
+    return _SEP + _SEP.join(units) + _SEP
+
+
 def _contains(big: tuple, small: tuple) -> bool:
-    """True if ``small`` is a contiguous part of ``big``."""
-    return any(big[j:j + len(small)] == small for j in range(len(big) - len(small) + 1))
+    """True if ``small`` is a contiguous part of ``big`` (a substring test on the joined units,
+    which never contain the separator: the index build makes about a million of these)."""
+    return _joined(small) in _joined(big)
 
 
 def _deletions(word: str) -> set[str]:

@@ -66,6 +66,20 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _summary_fields(event: Event) -> dict:
+    """The few fields ``summarise`` reads, without serialising the whole event (``as_dict`` of a
+    user message copies its whole parse data)."""
+    if isinstance(event, UserUttered):
+        return {"event": "user", "text": event.text, "timestamp": event.timestamp,
+                "input_channel": event.input_channel, "metadata": event.metadata,
+                "parse_data": {"intent": {"name": event.intent_name}}}
+    if isinstance(event, BotUttered):
+        return {"event": "bot", "metadata": event.metadata}
+    if isinstance(event, SlotSet):
+        return {"event": "slot", "name": event.key, "value": event.value}
+    return {"event": event.type_name}
+
+
 class MaskingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose stored events never contain unmasked personal data, and which keeps
     one summary row per citizen message (``conversation_turns``) for the staff console. On SQLite
@@ -89,7 +103,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         for event in itertools.islice(tracker.events, stored, len(tracker.events)):
             event = masked(event)
             if isinstance(event, SUMMARISED):
-                new.append(event.as_dict())
+                new.append(_summary_fields(event))
             yield event
         language = tracker.get_slot("language") or "zh"
         for fact in summarise(new, tracker.sender_id, language=language,
