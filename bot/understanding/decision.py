@@ -121,8 +121,17 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     service_question = _is_service_question(ev.intent)
 
     if service_question and ev.service and not unsure:
-        if ev.service_score >= cfg["trusted_lexical"] or ev.semantic is None:
-            return keep  # (reading the meaning here too changed nothing on the dev sets and cost 25 % throughput)
+        if ev.semantic is None:
+            return keep
+        if ev.service_score >= cfg["trusted_lexical"]:
+            trusted_gate = cfg["scope_gate"].get("trusted")
+            if trusted_gate is None:
+                return keep
+            sem = ev.semantic()  # a named service in a request for something else ("a lawyer for my divorce")
+            if _gate(sem) >= trusted_gate:
+                return _gate_refusal(sem, ev, "a named service in a message whose meaning is outside the catalogue")
+            return Decision(ev.intent, ev.confidence, ev.service, reason="kept: trusted service mention",
+                            semantic=sem.as_dict() if sem else {})
         sem = ev.semantic()
         limit = cfg["scope_gate"]["strong" if ev.service_score >= cfg["strong_lexical"] else "faint"]
         if _gate(sem) >= limit:

@@ -60,7 +60,9 @@ class SemanticIndex:
             raise ValueError("texts, labels and vectors must have the same length")
         self.texts = list(texts)
         self.labels = list(labels)
-        self.vectors = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        # an empty index (an empty knowledge base before its first build) reads as "no evidence"
+        self.vectors = (np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1) if len(texts)
+                        else np.zeros((0, 0), dtype=np.float32))
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -80,6 +82,8 @@ class SemanticIndex:
         return SemanticEvidence(scores, neighbours)
 
     def merged(self, other: "SemanticIndex") -> "SemanticIndex":
+        if not len(self):
+            return other
         return SemanticIndex(self.texts + other.texts, self.labels + other.labels,
                              np.vstack([self.vectors, other.vectors]) if len(other) else self.vectors)
 

@@ -149,3 +149,29 @@ def test_ordinary_questions_are_not_handoffs(text):
     from bot.understanding.decision import asks_for_human
 
     assert not asks_for_human(text)
+
+
+def test_an_empty_index_gives_no_evidence_instead_of_failing():
+    """A knowledge base before its first build: the semantic index is empty, messages still work."""
+    import numpy as np
+
+    from bot.understanding.semantic import SemanticIndex
+
+    empty = SemanticIndex([], [], np.zeros((0,)))
+    assert empty.evidence(np.ones(4, dtype=np.float32)).scores == {}
+    full = SemanticIndex(["a"], ["x"], np.ones((1, 4)))
+    assert len(empty.merged(full)) == 1 and len(full.merged(empty)) == 1
+
+
+def test_a_trusted_mention_is_read_for_meaning_only_when_configured():
+    from dataclasses import replace
+
+    meaning = replace(sem(divorce_registration=0.8, oos=0.9), out_of_scope_probability=0.99)
+    e = Evidence(intent="ask_who", confidence=0.9, service="divorce_registration", service_score=0.95,
+                 semantic=lambda: meaning)  # "recommend a top divorce lawyer"
+    cfg = thresholds()
+    assert decide(e, cfg).service == "divorce_registration"  # off by default: not read
+    on = {**cfg, "scope_gate": {**cfg["scope_gate"], "trusted": 0.97}}
+    assert decide(e, on).intent == "out_of_scope"
+    calm = replace(meaning, out_of_scope_probability=0.5)
+    assert decide(replace(e, semantic=lambda: calm), on).service == "divorce_registration"
