@@ -670,10 +670,14 @@ def check_references(content: Content, existing: dict[str, set[str]] | None = No
 
 
 def default_catalogue_path() -> Path:
-    """``KB_SERVICE_CATALOGUE`` or ``../shared/spec/service_catalogue.yml`` beside the repository."""
+    """``KB_SERVICE_CATALOGUE``, else ``$SHARED_DIR/spec/service_catalogue.yml``, else
+    ``../shared/spec/service_catalogue.yml`` beside the repository."""
     env = os.environ.get("KB_SERVICE_CATALOGUE")
     if env:
         return Path(env)
+    shared = os.environ.get("SHARED_DIR")
+    if shared:
+        return Path(shared) / "spec" / "service_catalogue.yml"
     return Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "service_catalogue.yml"
 
 
