@@ -22,6 +22,7 @@ class Settings:
     rasa_url: str = "http://localhost:5005"
     action_server_url: str = "http://localhost:5055/webhook"
     rasa_token: str = ""
+    rasa_jwt_secret: str = ""
     web_port: int = 8080
     content_dir: Path = REPO_ROOT / "knowledge_base" / "content"
     telegram_token: str = ""
@@ -51,6 +52,7 @@ class Settings:
             rasa_url=env.get("RASA_URL", "http://localhost:5005"),
             action_server_url=env.get("ACTION_SERVER_URL", "http://localhost:5055/webhook"),
             rasa_token=env.get("RASA_TOKEN", ""),
+            rasa_jwt_secret=env.get("RASA_JWT_SECRET", ""),
             web_port=int(env.get("WEB_PORT", "8080")),
             content_dir=Path(env.get("KB_CONTENT_DIR", REPO_ROOT / "knowledge_base" / "content")),
             telegram_token=env.get("TELEGRAM_TOKEN", ""),

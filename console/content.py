@@ -156,3 +156,22 @@ def matches(entity: str, record: dict, query: str) -> bool:
         if any(q in str(v).lower() for v in values if v is not None):
             return True
     return False
+
+
+MESSAGES_FILE = Path(__file__).with_name("kb_messages.yml")
+
+
+@lru_cache(maxsize=1)
+def _message_patterns() -> tuple[tuple[re.Pattern, dict[str, str]], ...]:
+    data = yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))["messages"]
+    return tuple((re.compile(m["pattern"]), {"zh": m["zh"], "en": m["en"]}) for m in data)
+
+
+def translate_message(message: str, lang: str) -> str:
+    """A validation message of the knowledge base in the reader's language (console/kb_messages.yml);
+    one no pattern knows is returned as it is."""
+    for pattern, texts in _message_patterns():
+        match = pattern.search(message)
+        if match:
+            return texts.get(lang, texts["zh"]).format(**match.groupdict())
+    return message

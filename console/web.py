@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console import audit as audit_log
 from console.auth import role_allows
 from console.forms import ActionForm, ConsoleForm, make_form
-from console.i18n import translate
+from console.i18n import texts, translate
 
 T = TypeVar("T")
 ROLE_ATTR = "console_role"
@@ -117,6 +117,9 @@ def base_context(request: web.Request) -> dict[str, Any]:
     return {
         "lang": lang, "user": user, "path_qs": request.path_qs,
         "t": lambda key, **kw: translate(key, lang, **kw),
+        # a code's name when the texts have one ("channel_" + "webchat" → 网页), else the code
+        "label": lambda prefix, code: translate(prefix + str(code), lang) if (prefix + str(code)) in texts()
+        else code,
         "can": lambda role: user is not None and role_allows(user.role, role),
         "url": lambda route_, **parts: str(request.app.router[route_].url_for(**parts)),
     }

@@ -9,7 +9,7 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTION_PORT/webh
 export TRACKER_DB=${TRACKER_DB:-$PWD/var/tracker.db}
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
 PY=.venv/bin/python
-if [ -n "${TELEGRAM_TOKEN:-}" ] && [ -z "${RASA_TOKEN:-}" ]; then
+if [ -n "${TELEGRAM_TOKEN:-}" ] && [ -z "${RASA_TOKEN:-}" ] && [ -z "${RASA_JWT_SECRET:-}" ]; then
   echo "refusing to start: TELEGRAM_TOKEN is set but RASA_TOKEN is not. Without an API token anyone who" >&2
   echo "reaches Rasa's HTTP API could make the official Telegram bot message any chat. Set RASA_TOKEN." >&2
   exit 2
@@ -35,6 +35,8 @@ fi
 # Loopback only; the browser may call Rasa only from the page's own origin.
 auth=()
 [ -n "${RASA_TOKEN:-}" ] && auth=(--auth-token "$RASA_TOKEN")
+# JWT (per staff member, in the Authorization header, never in a URL): the console signs its calls
+[ -n "${RASA_JWT_SECRET:-}" ] && auth+=(--jwt-secret "$RASA_JWT_SECRET" --jwt-method HS256)
 $PY -m rasa run -m "$model" --enable-api "${auth[@]}" -i 127.0.0.1 --port "$RASA_PORT" \
   --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" \
   --endpoints endpoints.yml --credentials credentials.yml >"$LOG_DIR"/rasa.log 2>&1 &

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 PY=.venv/bin/python
-if [ -n "${TELEGRAM_TOKEN:-}" ] && [ -z "${RASA_TOKEN:-}" ]; then
+if [ -n "${TELEGRAM_TOKEN:-}" ] && [ -z "${RASA_TOKEN:-}" ] && [ -z "${RASA_JWT_SECRET:-}" ]; then
   echo "refusing to start: TELEGRAM_TOKEN is set but RASA_TOKEN is not. Without an API token anyone who" >&2
   echo "reaches Rasa's HTTP API could make the official Telegram bot message any chat. Set RASA_TOKEN." >&2
   exit 2
@@ -47,6 +47,8 @@ for i in $(seq 1 "$ACTION_SERVERS"); do
 done
 auth=()
 [ -n "${RASA_TOKEN:-}" ] && auth=(--auth-token "$RASA_TOKEN")
+# JWT (per staff member, in the Authorization header, never in a URL): the console signs its calls
+[ -n "${RASA_JWT_SECRET:-}" ] && auth+=(--jwt-secret "$RASA_JWT_SECRET" --jwt-method HS256)
 for i in $(seq 1 "$REPLICAS"); do
   port=$((RASA_BASE_PORT + i))
   $PY -m rasa run -m "$model" --enable-api "${auth[@]}" -i 127.0.0.1 --port "$port" \

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from bot.settings import Settings
 from knowledge_base import db
 from service_desk.models import HandoffTicket
-from service_desk.rasa_api import append_event
+from service_desk.rasa_api import append_event, staff_jwt
 from service_desk.store import ensure_schema
 
 
@@ -49,9 +49,12 @@ def cmd_close(args: argparse.Namespace) -> int:
         if t is None or t.status != "open":
             print(f"error: no open ticket {args.ticket}", file=sys.stderr)
             return 1
+        jwt = ""
+        if settings.rasa_jwt_secret:
+            jwt = staff_jwt(settings.rasa_jwt_secret, args.by)
         for event in ({"event": "resume"}, {"event": "action", "name": "action_listen"}):
             append_event(args.rasa_url or settings.rasa_url, t.sender_id, event,
-                         token=settings.rasa_token, timeout=settings.http_timeout)
+                         token=settings.rasa_token, timeout=settings.http_timeout, jwt=jwt)
         t.status, t.closed_by, t.closed_at = "closed", args.by, datetime.now(timezone.utc)
     print(f"ticket {args.ticket} closed; the assistant answers that conversation again")
     return 0

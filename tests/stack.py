@@ -46,6 +46,7 @@ class BotStack:
     workdir: Path
     credentials: Optional[Path] = None
     extra_env: dict = field(default_factory=dict)
+    rasa_args: list = field(default_factory=list)
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     procs: list = field(default_factory=list)
@@ -70,7 +71,7 @@ class BotStack:
         self.procs.append(subprocess.Popen(
             [sys.executable, "-m", "rasa", "run", "-m", model, "--enable-api", "--port", str(self.rasa_port),
              "--endpoints", str(ROOT / "endpoints.yml"),
-             "--credentials", str(self.credentials or ROOT / "credentials.yml")],
+             "--credentials", str(self.credentials or ROOT / "credentials.yml"), *self.rasa_args],
             cwd=ROOT, env=self.env, stdout=open(logs / "rasa.log", "w"), stderr=subprocess.STDOUT))
         self._wait()
         return self
@@ -83,7 +84,11 @@ class BotStack:
                     self.stop()
                     raise RuntimeError(f"server exited early; logs in {self.workdir}:\n" + self.logs())
             try:
-                _get(f"{self.url}/status")
+                # /status needs a token when the API is protected; "/" answers once the model is loaded
+                if "--jwt-secret" in self.rasa_args:
+                    urllib.request.urlopen(f"{self.url}/", timeout=2).read()
+                else:
+                    _get(f"{self.url}/status")
                 _get(f"http://127.0.0.1:{self.action_port}/health")
                 return
             except OSError:

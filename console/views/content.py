@@ -131,8 +131,9 @@ async def save(request: web.Request) -> web.Response:
         action, version = await db(request, write)
     except ValidationFailed as exc:
         errors = fields.field_errors(entity, exc.issues)
-        errors = {k: [t(request, "error_" + m) if m in ("exists", "id_changed") else m for m in v]
-                  for k, v in errors.items()}
+        lang = lang_of(request)
+        errors = {k: [t(request, "error_" + m) if m in ("exists", "id_changed") else fields.translate_message(m, lang)
+                      for m in v] for k, v in errors.items()}
         return await _editor(request, entity, values, record_id=rid, errors=errors, status=400)
     await flash(request, "saved" if action else "unchanged", version=version)
     raise redirect(request, "content_edit", entity=entity, id=new_id)
@@ -151,7 +152,8 @@ async def remove(request: web.Request) -> web.Response:
     try:
         await db(request, work)
     except ValidationFailed as exc:
-        await flash(request, "delete_refused", kind="error", reason="; ".join(i.message for i in exc.issues))
+        await flash(request, "delete_refused", kind="error",
+                    reason="; ".join(fields.translate_message(i.message, lang_of(request)) for i in exc.issues))
         raise redirect(request, "content_edit", entity=entity, id=rid)
     await flash(request, "deleted", id=rid)
     raise redirect(request, "content_list", entity=entity)
@@ -239,7 +241,8 @@ async def import_faqs(request: web.Request) -> web.Response:
             return report, repository.content_version(session)
 
         report, version = await db(request, work)
-    issues = [f"{filename}: {i.record}: {i.field}: {i.message}" for i in report.issues if i.is_error]
+    issues = [f"{filename}: {i.record}: {i.field}: {fields.translate_message(i.message, lang_of(request))}"
+              for i in report.issues if i.is_error]
     summary = None if issues else {a: report.count(a) for a in ("create", "update")}
     return await render(request, "import.html", {"issues": issues, "report": summary, "version": version},
                         status=400 if issues else 200)

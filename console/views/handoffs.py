@@ -75,7 +75,7 @@ async def ticket_page(request: web.Request) -> web.Response:
     ticket = data["ticket"]
     until = utc(ticket.closed_at).timestamp() if ticket.closed_at else None
     try:
-        tracker = await request.app["rasa"].tracker(ticket.sender_id)
+        tracker = await request.app["rasa"].tracker(ticket.sender_id, request["user"].username)
         live = _live_turns(tracker, utc(ticket.created_at).timestamp(), until)
     except RasaError:
         live_error = True
@@ -116,7 +116,7 @@ async def claim(request: web.Request) -> web.Response:
         await flash(request, "claimed_by_other", kind="error", user=owner)
         raise redirect(request, "handoff", id=str(t.id))
     try:
-        await request.app["rasa"].relay(t.sender_id, {"response": JOINED})
+        await request.app["rasa"].relay(t.sender_id, {"response": JOINED}, user)
     except RasaError:
         await flash(request, "rasa_unreachable", kind="error")
     raise redirect(request, "handoff", id=str(t.id))
@@ -140,7 +140,7 @@ async def reply(request: web.Request) -> web.Response:
         await flash(request, "reply_empty", kind="error")
         raise redirect(request, "handoff", id=str(t.id))
     try:
-        await request.app["rasa"].relay(t.sender_id, {"text": text})
+        await request.app["rasa"].relay(t.sender_id, {"text": text}, request["user"].username)
     except RasaError:
         await flash(request, "rasa_unreachable", kind="error")
         raise redirect(request, "handoff", id=str(t.id))
@@ -161,9 +161,10 @@ async def close(request: web.Request) -> web.Response:
     t = await _open_ticket(request)
     await _must_own(request, t)
     rasa = request.app["rasa"]
+    staff = request["user"].username
     try:
-        await rasa.relay(t.sender_id, {"response": BOT_BACK})
-        await rasa.resume(t.sender_id)
+        await rasa.relay(t.sender_id, {"response": BOT_BACK}, staff)
+        await rasa.resume(t.sender_id, staff)
     except RasaError:
         await flash(request, "rasa_unreachable", kind="error")
         raise redirect(request, "handoff", id=str(t.id))

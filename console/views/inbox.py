@@ -130,7 +130,8 @@ async def add_alias(request: web.Request) -> web.Response:
     try:
         ok = await db(request, work)
     except ValidationFailed as exc:
-        await flash(request, "alias_refused", kind="error", reason="; ".join(i.message for i in exc.issues))
+        await flash(request, "alias_refused", kind="error",
+                    reason="; ".join(fields.translate_message(i.message, lang_of(request)) for i in exc.issues))
         raise redirect(request, "inbox")
     await flash(request, "alias_added" if ok else "alias_missing", kind="ok" if ok else "error",
                 alias=alias, service=service_id)

@@ -39,14 +39,16 @@ class RecordingRasa(RasaClient):
     def __init__(self) -> None:
         super().__init__("http://rasa.invalid")
         self.calls: list[tuple[str, str, object]] = []
+        self.users: list[str] = []
         self.down = False
         self.events: dict[str, list[dict]] = {}
 
-    async def _call(self, method, path, *, json=None, params=None):
+    async def _call(self, method, path, *, json=None, params=None, user="console"):
         await asyncio.sleep(0.001)  # a network round trip: other requests may run meanwhile
         if self.down:
             raise RasaError("down")
         self.calls.append((method, path, json))
+        self.users.append(user)
         return {"events": self.events.get(path.split("/")[2], [])} if method == "GET" else {}
 
 

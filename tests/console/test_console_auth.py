@@ -96,3 +96,9 @@ def test_every_text_exists_in_both_languages():
                                           ("fr-FR,en;q=0.5,zh;q=0.8", "zh"), ("", "zh"), ("de", "zh")])
 def test_language_from_the_browser_header(header, lang):
     assert language_from_header(header) == lang
+
+
+def test_every_audit_action_has_a_name_in_both_languages():
+    from console.audit import ACTIONS
+
+    assert all(f"audit_action_{a}" in texts() for a in ACTIONS)

@@ -151,3 +151,32 @@ async def test_faq_sheet_import_is_all_or_nothing(client, kb_sessions, tmp_path)
     resp = await client.post("/admin/content/faq/import", data=form)
     assert resp.status == 200 and "import-ok" in await resp.text()
     assert stored(kb_sessions, "faq", "faq_import_one")["answer"]["en"] == "Express is possible."
+
+
+@pytest.mark.parametrize("message, lang, expected", [
+    ("missing or empty", "zh", "必填，不能为空"),
+    ("missing or empty", "en", "Required; cannot be empty"),
+    ("time '25:00' is not HH:MM (quote times in YAML)", "zh", "时间 '25:00' 不是 HH:MM 格式"),
+    ("unknown service 'no_such_service'", "en", "There is no record with the id “no_such_service”"),
+    ("something nobody foresaw", "zh", "something nobody foresaw"),
+])
+def test_validation_messages_are_shown_in_the_readers_language(message, lang, expected):
+    from console.content import translate_message
+
+    assert translate_message(message, lang) == expected
+
+
+def test_every_message_the_knowledge_base_gives_a_form_is_translated():
+    """Each validation message the CLI's checks produce for console forms has both languages."""
+    from console.content import _message_patterns, entities, record_from_form
+    from knowledge_base.loader import normalize_record
+
+    bad = {"id": "Bad Id", "date": "2026-13-01", "hours": "someday 25:00-09:00", "lunch": "14:00-12:00",
+           "online.url": "ftp:/x", "source_url": "nope", "last_verified": "yesterday"}
+    untranslated = []
+    for entity in entities():
+        _, issues = normalize_record(entity, record_from_form(entity, bad))
+        for issue in issues:
+            if not any(p.search(issue.message) for p, _ in _message_patterns()):
+                untranslated.append((entity, issue.field, issue.message))
+    assert untranslated == []

@@ -199,6 +199,7 @@ async def test_handoff_claim_reply_and_close_go_through_rasa(client, ticket, ras
     assert slots == [{"response": "utter_staff_joined"}, {"text": "Hello, I am Li from the service desk."},
                      {"response": "utter_bot_back"}]
     assert sum(p.endswith("/execute") for _, p, _ in sent) == 3
+    assert set(rasa.users) == {"editor"}  # every call made as the staff member who acted
     assert [j for _, _, j in sent[-2:]] == [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
     with kb_sessions() as kb:
         t = kb.get(HandoffTicket, ticket)
