@@ -89,7 +89,7 @@ class Stack:
         if self.kind == "prod":
             tag = uuid.uuid4().hex[:8]
             pg = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
-            env = {**base, "PUBLIC_PORT": str(self.port), "ACTION_LB_PORT": str(free_port()),
+            env = {**base, "PUBLIC_PORT": str(self.port), "ACTION_LB_PORT": str(free_port()), "API_PORT": str(free_port()),
                    "RASA_BASE_PORT": str(20000 + int(tag[:3], 16)), "ACTION_BASE_PORT": str(25000 + int(tag[3:6], 16)),
                    "PROD_VAR_DIR": str(self.workdir / "prod"),
                    "DATABASE_URL": f"{pg}/bench_kb_{tag}", "TRACKER_DB_URL": f"{pg}/bench_conv_{tag}",

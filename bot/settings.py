@@ -20,6 +20,7 @@ class Settings:
     database_url: str = ""
     timezone: str = "Asia/Shanghai"
     rasa_url: str = "http://localhost:5005"
+    rasa_api_url: str = "http://localhost:5005"  # Rasa's HTTP API for staff tools (internal in production)
     action_server_url: str = "http://localhost:5055/webhook"
     rasa_token: str = ""
     rasa_jwt_secret: str = ""
@@ -50,6 +51,7 @@ class Settings:
             database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'knowledge_base.db'}",
             timezone=env.get("GOVASSIST_TIMEZONE", "Asia/Shanghai"),
             rasa_url=env.get("RASA_URL", "http://localhost:5005"),
+            rasa_api_url=env.get("RASA_API_URL") or env.get("RASA_URL", "http://localhost:5005"),
             action_server_url=env.get("ACTION_SERVER_URL", "http://localhost:5055/webhook"),
             rasa_token=env.get("RASA_TOKEN", ""),
             rasa_jwt_secret=env.get("RASA_JWT_SECRET", ""),

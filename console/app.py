@@ -211,7 +211,7 @@ def install_console(app: web.Application, settings: Settings, *, kb_engine: Opti
     app["kb_engine"], app["conv_engine"] = kb, conv
     key = secret_key(settings)
     app["csrf_secret"] = key
-    app["rasa"] = rasa or RasaClient(settings.rasa_url, settings.rasa_token, settings.http_timeout,
+    app["rasa"] = rasa or RasaClient(settings.rasa_api_url, settings.rasa_token, settings.http_timeout,
                                      jwt_secret=settings.rasa_jwt_secret)
     setup_sessions(app, EncryptedCookieStorage(
         key, cookie_name="govassist_console", httponly=True, samesite="Strict",

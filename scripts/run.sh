@@ -48,7 +48,7 @@ fi
 
 echo "Starting (logs in $LOG_DIR/) ..."
 for _ in $(seq 1 180); do
-  if curl -fsS "http://localhost:$RASA_PORT/status" >/dev/null 2>&1 \
+  if curl -fsS "http://localhost:$RASA_PORT/" >/dev/null 2>&1 \
      && curl -fsS "http://localhost:$ACTION_PORT/health" >/dev/null 2>&1; then
     cat <<MSG
 

@@ -15,6 +15,7 @@ if [ -n "${TELEGRAM_TOKEN:-}" ] && [ -z "${RASA_TOKEN:-}" ] && [ -z "${RASA_JWT_
   exit 2
 fi
 PUBLIC_PORT=${PUBLIC_PORT:-5005} ACTION_LB_PORT=${ACTION_LB_PORT:-5055} WEB_PORT=${WEB_PORT:-8080}
+API_PORT=${API_PORT:-5006}
 REPLICAS=${REPLICAS:-2} ACTION_SERVERS=${ACTION_SERVERS:-2}
 RASA_BASE_PORT=${RASA_BASE_PORT:-5100} ACTION_BASE_PORT=${ACTION_BASE_PORT:-5200}
 VAR=${PROD_VAR_DIR:-$PWD/var/prod}
@@ -25,6 +26,7 @@ mkdir -p "$VAR"/logs
 exports=$($PY scripts/prod_env.py) || exit 1
 eval "$exports"
 export ACTION_SERVER_URL="http://127.0.0.1:$ACTION_LB_PORT/webhook" RASA_URL="http://127.0.0.1:$PUBLIC_PORT"
+export RASA_API_URL="http://127.0.0.1:$API_PORT"  # staff tools; the public port carries the channels only
 export KB_REFRESH_SECONDS=${KB_REFRESH_SECONDS:-1}
 # One thread of numerical work per process: the replicas share the cores (no oversubscription).
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
@@ -58,6 +60,7 @@ for i in $(seq 1 "$REPLICAS"); do
   rasa_servers+="server 127.0.0.1:$port max_fails=0; "
 done
 sed -e "s|@VAR@|$VAR|g" -e "s|@PUBLIC_PORT@|$PUBLIC_PORT|g" -e "s|@ACTION_LB_PORT@|$ACTION_LB_PORT|g" \
+    -e "s|@API_PORT@|$API_PORT|g" \
     -e "s|@RASA_SERVERS@|$rasa_servers|" -e "s|@ACTION_SERVERS@|$action_servers|" \
     deploy/nginx.conf.template >"$VAR/nginx.conf"
 "$NGINX" -c "$VAR/nginx.conf" -p "$VAR" -e "$VAR/nginx-error.log" >"$VAR/logs/nginx.log" 2>&1 &
@@ -71,7 +74,8 @@ echo "Starting $REPLICAS Rasa replicas and $ACTION_SERVERS action servers (logs 
 for _ in $(seq 1 240); do
   ready=1
   for i in $(seq 1 "$REPLICAS"); do
-    curl -fsS "http://127.0.0.1:$((RASA_BASE_PORT + i))/status" ${RASA_TOKEN:+-G -d token=$RASA_TOKEN} >/dev/null 2>&1 || ready=0
+    # "/" answers once the model is loaded, without a token (/status needs one when the API is closed)
+    curl -fsS "http://127.0.0.1:$((RASA_BASE_PORT + i))/" >/dev/null 2>&1 || ready=0
   done
   curl -fsS "http://127.0.0.1:$ACTION_LB_PORT/health" >/dev/null 2>&1 || ready=0
   curl -fsS "http://127.0.0.1:$PUBLIC_PORT/" >/dev/null 2>&1 || ready=0
@@ -80,6 +84,7 @@ for _ in $(seq 1 240); do
 
   Ready (production mode).
   Channels (nginx -> $REPLICAS Rasa replicas):  http://127.0.0.1:$PUBLIC_PORT/webhooks/rest/webhook
+  HTTP API for staff tools (internal):         http://127.0.0.1:$API_PORT
   Web page:                                    http://localhost:$WEB_PORT/
   Staff console:                               http://localhost:$WEB_PORT/admin/
   Conversations: PostgreSQL $TRACKER_DB_HOST:$TRACKER_DB_PORT/$TRACKER_DB_NAME   locks: Redis $REDIS_HOST:$REDIS_PORT

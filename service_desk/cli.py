@@ -53,7 +53,7 @@ def cmd_close(args: argparse.Namespace) -> int:
         if settings.rasa_jwt_secret:
             jwt = staff_jwt(settings.rasa_jwt_secret, args.by)
         for event in ({"event": "resume"}, {"event": "action", "name": "action_listen"}):
-            append_event(args.rasa_url or settings.rasa_url, t.sender_id, event,
+            append_event(args.rasa_url or settings.rasa_api_url, t.sender_id, event,
                          token=settings.rasa_token, timeout=settings.http_timeout, jwt=jwt)
         t.status, t.closed_by, t.closed_at = "closed", args.by, datetime.now(timezone.utc)
     print(f"ticket {args.ticket} closed; the assistant answers that conversation again")

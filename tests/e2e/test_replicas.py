@@ -70,3 +70,18 @@ def test_the_load_balancer_serves_the_channels_and_conversations_are_in_postgres
     finally:
         engine.dispose()
     assert [json.loads(t)["text"] for t in texts] == ["身份证丢了怎么补办？", "在哪里办？"]
+
+
+def test_the_public_port_serves_only_the_channels(prod):
+    """Rasa's HTTP API is not reachable through the public port, token or not; staff tools use the
+    internal API port (RASA_API_URL)."""
+    import urllib.error
+
+    sender = "replicas-api"
+    assert say(prod.url, sender, "护照怎么办理？")
+    for path in (f"/conversations/{sender}/tracker", "/status", "/model/parse"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{prod.url}{path}", timeout=10)
+        assert refused.value.code == 404, path
+    api = f"http://127.0.0.1:{prod.env['API_PORT']}"
+    assert slots(api, sender)["service"] == "passport_application"

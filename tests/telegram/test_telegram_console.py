@@ -30,7 +30,7 @@ async def test_staff_reply_from_the_console_arrives_on_telegram(telegram_stack):
         ticket_id = ticket.id
     settings = replace(Settings.from_env({}), data_dir=telegram_stack.workdir, database_url=kb_url,
                        tracker_db_url=f"sqlite:///{telegram_stack.workdir / 'tracker.db'}",
-                       rasa_url=telegram_stack.rasa_url)
+                       rasa_url=telegram_stack.rasa_url, rasa_api_url=telegram_stack.rasa_url)
     app = make_app(telegram_stack.rasa_url, lambda a: install_console(a, settings, alert_interval=0))
     with db.session_scope(kb_url) as s:
         from console.models import ensure_schema
