@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from console.models import ROLES, StaffUser
+from console.models import ROLES, StaffUser, as_utc
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
@@ -73,12 +73,6 @@ class LoginResult:
     reason: str  # ok | bad_credentials | locked | inactive
 
 
-def _aware(value: Optional[datetime]) -> Optional[datetime]:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
-
-
 def authenticate(session: Session, username: str, password: str, *, max_failures: int = 5,
                  lockout_minutes: int = 15, now: Optional[datetime] = None) -> LoginResult:
     """Checks a login. ``max_failures`` wrong passwords in a row lock the account for
@@ -91,7 +85,7 @@ def authenticate(session: Session, username: str, password: str, *, max_failures
         except VerificationError:
             pass
         return LoginResult(None, "bad_credentials")
-    locked_until = _aware(user.locked_until)
+    locked_until = as_utc(user.locked_until)
     if locked_until is not None and locked_until > now:
         try:  # as long as a real check: the answer's timing says nothing
             _hasher.verify(_DUMMY_HASH, password)

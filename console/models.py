@@ -7,12 +7,21 @@ from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, String, 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
+from service_desk.store import ensure_tables
+
 Base = declarative_base()
 ROLES = ("viewer", "editor", "admin")
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A stored time as aware UTC (SQLite gives it back without the offset)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
 
 
 class StaffUser(Base):
@@ -93,12 +102,6 @@ class HandoffReply(Base):
     sent_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-_ready: set[str] = set()
-
-
 def ensure_schema(engine: Engine) -> None:
     """Creates the console tables if missing (once per engine URL and process)."""
-    key = str(engine.url)
-    if key not in _ready:
-        Base.metadata.create_all(engine)
-        _ready.add(key)
+    ensure_tables(engine, Base.metadata)

@@ -3,21 +3,27 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from service_desk.models import Base, Feedback, HandoffTicket
 from service_desk.privacy import mask_personal_data
 
-_ready: set[str] = set()
+_ready: set[tuple[str, int]] = set()
+
+
+def ensure_tables(engine: Engine, metadata: MetaData) -> None:
+    """Creates ``metadata``'s tables if missing (once per engine URL, metadata and process)."""
+    key = (str(engine.url), id(metadata))
+    if key not in _ready:
+        metadata.create_all(engine)
+        _ready.add(key)
 
 
 def ensure_schema(engine: Engine) -> None:
     """Creates the service-desk tables if missing (once per engine URL and process)."""
-    key = str(engine.url)
-    if key not in _ready:
-        Base.metadata.create_all(engine)
-        _ready.add(key)
+    ensure_tables(engine, Base.metadata)
 
 
 def open_ticket(session: Session, *, sender_id: str, channel: str, language: str, reason: str,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from console.forms import ReplyForm
-from console.models import HandoffClaim, HandoffReply
+from console.models import HandoffClaim, HandoffReply, as_utc
 from console.rasa_client import RasaError
 from console.web import audit, db, flash, form, posted, redirect, render, requires
 from service_desk.models import HandoffTicket
@@ -40,14 +40,7 @@ def _ticket(session, ticket_id: int) -> dict | None:
     if t is None:
         return None
     claim = session.get(HandoffClaim, ticket_id)
-    replies = session.execute(select(HandoffReply).where(HandoffReply.ticket_id == ticket_id)
-                              .order_by(HandoffReply.id)).scalars().all()
-    return {"ticket": t, "claimed_by": claim.username if claim else None, "replies": replies}
-
-
-def utc(value: datetime) -> datetime:
-    """A stored time as aware UTC (SQLite gives it back without the offset)."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return {"ticket": t, "claimed_by": claim.username if claim else None}
 
 
 def _live_turns(tracker: dict, since: float, until: float | None = None) -> list[dict]:
@@ -73,10 +66,10 @@ async def ticket_page(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     live, live_error = [], False
     ticket = data["ticket"]
-    until = utc(ticket.closed_at).timestamp() if ticket.closed_at else None
+    until = as_utc(ticket.closed_at).timestamp() if ticket.closed_at else None
     try:
         tracker = await request.app["rasa"].tracker(ticket.sender_id, request["user"].username)
-        live = _live_turns(tracker, utc(ticket.created_at).timestamp(), until)
+        live = _live_turns(tracker, as_utc(ticket.created_at).timestamp(), until)
     except RasaError:
         live_error = True
     return await render(request, "handoff.html", {**data, "live": live, "live_error": live_error,

@@ -15,9 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from console import content as fields
 from console.inbox import InboxItem, as_group, explain, group_items, suggested_alias, suggested_faq
-from console.models import InboxDismissal
+from console.models import InboxDismissal, as_utc
 from console.views.content import _editor
-from console.views.handoffs import utc
 from console.web import audit, db, flash, lang_of, posted, redirect, render, requires
 from knowledge_base import repository
 from knowledge_base.loader import ValidationFailed
@@ -35,7 +34,7 @@ def _dismissed(session) -> set[int]:
 def _thumbs_down(session, since: datetime) -> list[tuple[str, float]]:
     rows = session.execute(select(Feedback.sender_id, Feedback.created_at).where(
         Feedback.rating == "down", Feedback.created_at >= since).order_by(Feedback.id.desc()).limit(2000))
-    return [(s, utc(c).timestamp()) for s, c in rows]
+    return [(s, as_utc(c).timestamp()) for s, c in rows]
 
 
 def _items(session, since: float, down: list[tuple[str, float]], skip: set[int]) -> list[InboxItem]:
