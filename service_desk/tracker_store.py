@@ -7,6 +7,7 @@ to staff or exported) has resident IDs, mobile numbers and e-mail addresses mask
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Iterator
 
 import sqlalchemy as sa
@@ -80,6 +81,19 @@ def _summary_fields(event: Event) -> dict:
     return {"event": event.type_name}
 
 
+def _create_turn_tables(engine: sa.engine.Engine, attempts: int = 5) -> None:
+    """Creates the summary tables; replicas starting together race for the same CREATE TABLE on
+    PostgreSQL, so the loser looks again (the winner's table is then there)."""
+    for attempt in range(attempts):
+        try:
+            TurnBase.metadata.create_all(engine)
+            return
+        except sa.exc.DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
 class MaskingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose stored events never contain unmasked personal data, and which keeps
     one summary row per citizen message (``conversation_turns``) for the staff console. On SQLite
@@ -88,7 +102,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        TurnBase.metadata.create_all(self.engine)
+        _create_turn_tables(self.engine)
         self._timezone = Settings.from_env().timezone
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)

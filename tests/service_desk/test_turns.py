@@ -75,3 +75,26 @@ async def test_the_tracker_store_writes_masked_turns_with_the_events(tmp_path):
     assert facts == [("c1", "webchat", "passport_application", "answered", True),
                      ("c1", "webchat", None, "refused", False)]
     assert "13812345678" not in texts[0] and "护照要带什么" in texts[0]
+
+
+def test_replicas_starting_together_both_get_the_summary_tables(tmp_path, monkeypatch):
+    """The loser of a CREATE TABLE race (two replicas on PostgreSQL) looks again instead of failing."""
+    import sqlalchemy as sa
+
+    from service_desk import tracker_store
+    from service_desk.models import TurnBase
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'race.db'}")
+    real = TurnBase.metadata.create_all
+    calls = []
+
+    def racing(bind, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            real(bind)  # the other replica wins ...
+            raise sa.exc.ProgrammingError("CREATE TABLE conversation_turns", {}, Exception("duplicate"))
+        return real(bind, *args, **kwargs)
+
+    monkeypatch.setattr(TurnBase.metadata, "create_all", racing)
+    tracker_store._create_turn_tables(engine)
+    assert len(calls) == 2 and sa.inspect(engine).has_table("conversation_turns")
