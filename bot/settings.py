@@ -35,11 +35,18 @@ class Settings:
     speedups: bool = True
     tracker_db_url: str = ""
     console_secret: str = ""
+    backup_signing_key: str = ""
+    backup_trusted_keys: str = ""
     console_secure_cookies: bool = False
     hot_topic_webhook_url: str = ""
     hot_topic_factor: float = 0.0
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+
+    @property
+    def backup_key_file(self) -> Path:
+        """Where the backup signing key is kept on one machine when BACKUP_SIGNING_KEY is unset."""
+        return self.data_dir / "backup_signing.key"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -67,6 +74,8 @@ class Settings:
             tracker_db_url=env.get("TRACKER_DB_URL")
             or f"sqlite:///{env.get('TRACKER_DB') or data_dir / 'tracker.db'}",
             console_secret=env.get("CONSOLE_SECRET_KEY", ""),
+            backup_signing_key=env.get("BACKUP_SIGNING_KEY", ""),
+            backup_trusted_keys=env.get("BACKUP_TRUSTED_KEYS", ""),
             console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "").lower() in ("1", "on", "true", "yes"),
             hot_topic_webhook_url=env.get("HOT_TOPIC_WEBHOOK_URL", ""),
             hot_topic_factor=float(env.get("HOT_TOPIC_FACTOR") or 0),

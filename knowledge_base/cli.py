@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import getpass
 import json
 import os
@@ -9,12 +10,12 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import yaml
 
-from . import backup, db, loader, repository, revisions
+from . import backup, db, loader, repository, revisions, signing
 
 ENTITY_CHOICES = ("service", "faq", "office", "department", "district", "calendar_day", "setting")
 
@@ -213,23 +214,97 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys() -> tuple[signing.Ed25519PrivateKey, dict]:
+    """The signing key and the trusted verification keys, from the settings (environment)."""
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    key = signing.private_key(settings.backup_signing_key, settings.backup_key_file)
+    return key, signing.trusted_keys(key, settings.backup_trusted_keys)
+
+
+def _backups_dir() -> Path:
+    from bot.settings import Settings
+
+    return Settings.from_env().data_dir / "backups"
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
-    with _session(args) as session:
-        data = backup.write_backup(session, args.file)
-    print(f"backup written to {args.file} ({len(data['revisions'])} revisions)")
+    try:
+        key, _ = _keys()
+        with _session(args) as session:
+            manifest = backup.write_backup(session, args.file, key, args.user)
+    except (signing.BackupError, OSError) as exc:
+        _err(f"backup failed (nothing written): {exc}")
+        return 1
+    counts = ", ".join(f"{n} {name}" for name, n in manifest["counts"].items())
+    print(f"backup written to {args.file} ({counts}); signed with key {manifest['key_id']}")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     try:
-        data = backup.read_backup(args.file)
+        key, trusted = _keys()
+        verified = backup.open_archive(backup.read_archive(args.file), trusted)  # before any change
         with _session(args) as session:
-            backup.restore_backup(session, data, force=args.force)
-            version = repository.content_version(session)
-    except (ValueError, RuntimeError, OSError) as exc:
-        _err(f"restore failed: {exc}")
+            kept = None
+            if args.force and not backup.is_empty(session):
+                kept = _backups_dir() / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-before-restore.tar.gz"
+                backup.write_backup(session, kept, key, args.user)
+            report = backup.restore_backup(session, verified, user=args.user, source=Path(args.file).name,
+                                           force=args.force)
+    except (signing.BackupError, ValueError, RuntimeError, OSError) as exc:
+        _err(f"restore failed (nothing was changed): {exc}")
         return 1
-    print(f"restored {args.file}; content version {version}")
+    added = ", ".join(f"{n} {name}" for name, n in report.records_added.items()) or "none"
+    print(f"restored {args.file} (signed by key {verified.archive.manifest['key_id']}, "
+          f"made {verified.archive.manifest.get('created_at')}); content version {report.content_version}; "
+          f"service records added: {added}")
+    for name in report.records_skipped:
+        _err(f"warning: table {name} does not exist here yet, its rows were not restored "
+             "(start the assistant once so that it creates it, then restore again)")
+    if kept:
+        print(f"the previous state was kept as {kept}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check the revision chain (and, with --backup, a backup's signature and that the database
+    still holds the backup's revisions unchanged)."""
+    problems: list[str] = []
+    try:
+        anchor = None
+        if args.backup:
+            _, trusted = _keys()
+            verified = backup.open_archive(backup.read_archive(args.backup), trusted)
+            print(f"backup {args.backup}: signature and digests valid (key {verified.archive.manifest['key_id']})")
+            anchor = {r["id"]: r["hash"] for r in verified.kb.get("revisions", [])}
+        with _session(args) as session:
+            count, found = revisions.verify(session)
+            problems += [str(p) for p in found]
+            if anchor:
+                stored = revisions.stored_hashes(session)
+                for rid, digest in anchor.items():
+                    if stored.get(rid) != digest:
+                        problems.append(f"revision {rid}: differs from the backup "
+                                        f"({'deleted' if rid not in stored else 'rewritten'})")
+    except (signing.BackupError, OSError) as exc:
+        _err(f"verify failed: {exc}")
+        return 1
+    if problems:
+        _err(*problems, f"{len(problems)} problem(s) in {count} revision(s): the history was tampered with")
+        return 1
+    print(f"ok: {count} revision(s), hash chain intact" + (", matches the backup" if anchor else ""))
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    """Print a new signing key (for BACKUP_SIGNING_KEY) and its public key (for BACKUP_TRUSTED_KEYS)."""
+    seed = signing.new_seed()
+    key = signing.Ed25519PrivateKey.from_private_bytes(seed)
+    print(f"BACKUP_SIGNING_KEY={base64.urlsafe_b64encode(seed).decode()}")
+    print(f"# public key (for BACKUP_TRUSTED_KEYS elsewhere): "
+          f"{base64.b64encode(signing.public_bytes(key.public_key())).decode()} (id {signing.key_id(key.public_key())})")
     return 0
 
 
@@ -331,11 +406,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_export, "export the whole knowledge base")
     p.add_argument("--format", choices=("json", "yaml"), default="json")
     p.add_argument("--output", help="file, or directory for YAML (default: stdout)")
-    p = add("backup", cmd_backup, "write content, record metadata and revisions to one JSON file")
+    p = add("backup", cmd_backup, "write a signed archive (.tar.gz) of content, revisions, tickets and feedback")
     p.add_argument("file")
-    p = add("restore", cmd_restore, "restore a backup into an empty database")
+    user(p)
+    p = add("restore", cmd_restore, "verify a signed backup, then restore it into an empty database")
     p.add_argument("file")
-    p.add_argument("--force", action="store_true", help="replace a non-empty database")
+    p.add_argument("--force", action="store_true",
+                   help="replace a non-empty database (its state is kept first in var/backups/)")
+    user(p)
+    p = add("verify", cmd_verify, "check the revision hash chain (and optionally a backup) for tampering")
+    p.add_argument("--backup", help="also verify this backup and that the database still holds its revisions")
+    p = add("keygen", cmd_keygen, "print a new backup signing key for BACKUP_SIGNING_KEY")
     p = add("history", cmd_history, "list the revisions of a record")
     p.add_argument("id")
     entity(p)

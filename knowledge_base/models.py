@@ -22,8 +22,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import attributes, declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -261,6 +262,17 @@ class Revision(Base):
     changed_by = Column(String(100), nullable=False)
     changed_at = Column(UTCDateTime, nullable=False, default=utcnow)
     comment = Column(String(300), nullable=True)
+    # The hash chain (knowledge_base/chain.py): this revision's hash and the one before it.
+    prev_hash = Column(String(64), nullable=True)
+    hash = Column(String(64), nullable=True)
+
+
+@event.listens_for(Revision, "before_update")
+def _revisions_are_append_only(_mapper, _connection, target: Revision) -> None:
+    """A revision is written once (its chain hash is set right after the insert) and never changed."""
+    history = attributes.get_history(target, "hash")
+    if any(value is not None for value in (*history.unchanged, *history.deleted)):
+        raise ValueError("revisions are append-only: a chained revision cannot be changed")
 
 
 class KbMeta(Base):

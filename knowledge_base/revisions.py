@@ -1,19 +1,21 @@
 """Change history: one revision row per create/update/delete of any record.
 
 A revision stores the full record snapshot (for a delete: the record as it was when deleted).
-``Revision.id`` is global and monotonic, so its maximum is the content version.
+``Revision.id`` is global and monotonic, so its maximum is the content version. Revisions are
+append-only and hash-chained (knowledge_base/chain.py); ``verify`` checks the chain.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from .models import Revision, utcnow
+from . import chain
+from .models import KbMeta, Revision, utcnow
 
-ACTIONS = ("create", "update", "delete")
+ACTIONS = ("create", "update", "delete", "restore")
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,10 @@ def record(
     session: Session, entity_type: str, entity_id: str, action: str, snapshot: dict, user: str,
     comment: str | None = None,
 ) -> RevisionInfo:
-    """Append a revision for one record (number = previous number + 1)."""
+    """Append a revision for one record (number = previous number + 1), linked into the chain."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
+    head = _lock_head(session)
     last = session.execute(
         select(func.max(Revision.number)).where(
             Revision.entity_type == entity_type, Revision.entity_id == entity_id
@@ -56,7 +59,46 @@ def record(
     )
     session.add(rev)
     session.flush()
+    rev.prev_hash = _chain_end(session, rev.id)
+    rev.hash = chain.revision_hash(_fields(rev), rev.prev_hash)
+    head.value = chain.format_head(rev.id, rev.hash)
+    head.updated_at = utcnow()
+    session.flush()
     return _info(rev)
+
+
+def _lock_head(session: Session) -> KbMeta:
+    """The chain's head row, write-locked first so that concurrent writers chain one after the
+    other (a row lock on PostgreSQL, the database write lock on SQLite)."""
+    session.execute(update(KbMeta).where(KbMeta.key == chain.HEAD_KEY).values(updated_at=utcnow()))
+    head = session.get(KbMeta, chain.HEAD_KEY, populate_existing=True)
+    if head is None:
+        head = KbMeta(key=chain.HEAD_KEY, value=None, updated_at=utcnow())
+        session.add(head)
+    return head
+
+
+def _chain_end(session: Session, new_id: int) -> str:
+    """Hash of the newest revision before ``new_id`` (the genesis value for the first)."""
+    previous = session.execute(
+        select(Revision.hash).where(Revision.id < new_id).order_by(Revision.id.desc()).limit(1)
+    ).scalar()
+    return previous or chain.GENESIS
+
+
+def _fields(rev: Revision) -> dict:
+    return {
+        "id": rev.id, "entity_type": rev.entity_type, "entity_id": rev.entity_id, "number": rev.number,
+        "action": rev.action, "snapshot": rev.snapshot, "changed_by": rev.changed_by,
+        "changed_at": rev.changed_at, "comment": rev.comment, "prev_hash": rev.prev_hash, "hash": rev.hash,
+    }
+
+
+def verify(session: Session) -> tuple[int, list[chain.ChainProblem]]:
+    """Check every stored revision against the hash chain and the recorded head."""
+    rows = (_fields(r) for r in session.execute(select(Revision).order_by(Revision.id)).scalars())
+    head = session.get(KbMeta, chain.HEAD_KEY)
+    return chain.verify_rows(rows, head.value if head else None)
 
 
 def history(session: Session, entity_type: str, entity_id: str) -> list[RevisionInfo]:
@@ -98,3 +140,8 @@ def entity_types_for(session: Session, entity_id: str) -> list[str]:
 def content_version(session: Session) -> int:
     """The id of the latest revision (0 for an empty knowledge base); grows with every change."""
     return session.execute(select(func.max(Revision.id))).scalar() or 0
+
+
+def stored_hashes(session: Session) -> dict[int, str | None]:
+    """Revision id → stored chain hash (to compare with a backup's)."""
+    return dict(session.execute(select(Revision.id, Revision.hash)).all())

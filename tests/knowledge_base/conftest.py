@@ -237,8 +237,12 @@ def engine(db_url: str):
 
 
 @pytest.fixture
-def kb(db_url: str, capsys):
-    """Run the CLI in-process: ``kb('import', path)`` → (exit code, stdout, stderr)."""
+def kb(db_url: str, capsys, monkeypatch, tmp_path_factory):
+    """Run the CLI in-process: ``kb('import', path)`` → (exit code, stdout, stderr); its data
+    directory (backup signing key, kept backups) is a temporary one."""
+    monkeypatch.setenv("GOVASSIST_DATA_DIR", str(tmp_path_factory.mktemp("var")))
+    monkeypatch.delenv("BACKUP_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("BACKUP_TRUSTED_KEYS", raising=False)
 
     def run(*args: object) -> tuple[int, str, str]:
         capsys.readouterr()

@@ -30,7 +30,7 @@ def test_backup_and_restore(kb, db_url, content_dir, tmp_path, docs):
         repo.upsert_service(s, changed, "bob")
         repo.delete_faq(s, "faq_opening_hours", "bob")
     original, original_history = export(kb), history_rows(kb, "passport_application")
-    backup_file = tmp_path / "kb-backup.json"
+    backup_file = tmp_path / "kb-backup.tar.gz"
     code, out, _ = kb("backup", backup_file)
     assert code == 0 and backup_file.is_file()
 
@@ -38,7 +38,7 @@ def test_backup_and_restore(kb, db_url, content_dir, tmp_path, docs):
     code, _, err = kb("restore", backup_file)
     assert code == 1 and "not empty" in err
 
-    # Into an empty database: identical export, history and content version.
+    # Into an empty database: identical export and history; the restore is itself a revision.
     fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
     code, _, err = kb("--database-url", fresh, "restore", backup_file)  # later option wins
     assert code == 0, err
@@ -47,11 +47,13 @@ def test_backup_and_restore(kb, db_url, content_dir, tmp_path, docs):
     code, out, _ = kb("--database-url", fresh, "history", "passport_application")
     assert [line.split() for line in out.splitlines()[2:]] == original_history
     with db.session_scope(db_url) as a, db.session_scope(fresh) as b:
-        assert repo.content_version(a) == repo.content_version(b)
+        assert repo.content_version(b) == repo.content_version(a) + 1
+        restore = revisions.history(b, "knowledge_base", "backup")[-1]
+        assert restore.action == "restore" and restore.snapshot["source"] == "kb-backup.tar.gz"
         assert repo.get_service(a, "passport_application") == repo.get_service(b, "passport_application")
         # New revisions continue after the restored ones.
         repo.delete_faq(b, "faq_passport_photo", "carol")
-        assert repo.content_version(b) == repo.content_version(a) + 1
+        assert repo.content_version(b) == repo.content_version(a) + 2
 
     # --force replaces a non-empty database.
     code, _, err = kb("restore", backup_file, "--force")
@@ -63,8 +65,8 @@ def test_restore_into_empty_database_on_each_backend(kb, db_url, content_dir, tm
     source = f"sqlite:///{tmp_path / 'source.db'}"
     assert kb("--database-url", source, "import", content_dir)[0] == 0
     original = json.loads(kb("--database-url", source, "export")[1])
-    assert kb("--database-url", source, "backup", tmp_path / "b.json")[0] == 0
-    assert kb("restore", tmp_path / "b.json")[0] == 0
+    assert kb("--database-url", source, "backup", tmp_path / "b.tar.gz")[0] == 0
+    assert kb("restore", tmp_path / "b.tar.gz")[0] == 0
     assert export(kb) == original
     with db.session_scope(db_url) as s:  # the sequence continues after restored ids
         before = repo.content_version(s)
