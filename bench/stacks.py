@@ -122,7 +122,8 @@ class Stack:
         """Resident memory (MB) of each of this stack's servers, by role."""
         mem: dict[str, list] = {}
         for pid, cmd in session_processes(self.proc.pid):
-            role = ("rasa" if " rasa run " in f" {cmd} " else "actions" if "rasa_sdk" in cmd
+            role = ("rasa" if " rasa run " in f" {cmd} " else
+                    "actions" if "service_desk.action_server" in cmd or "rasa_sdk" in cmd
                     else "nginx" if "nginx" in cmd else None)
             if role:
                 mem.setdefault(role, []).append(round(rss_mb(pid)))

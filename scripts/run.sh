@@ -26,7 +26,8 @@ pids=()
 cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup INT TERM EXIT
 
-SANIC_HOST=127.0.0.1 $PY -m rasa_sdk --actions actions --port "$ACTION_PORT" >"$LOG_DIR"/actions.log 2>&1 &
+# rasa-sdk's action server with personal data masked in its logs (service_desk/action_server.py)
+SANIC_HOST=127.0.0.1 $PY -m service_desk.action_server --actions actions --port "$ACTION_PORT" >"$LOG_DIR"/actions.log 2>&1 &
 pids+=($!)
 if [ "${1:-}" = "--shell" ]; then
   $PY -m rasa shell -m "$model" --endpoints endpoints.yml

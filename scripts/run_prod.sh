@@ -43,7 +43,8 @@ trap cleanup INT TERM EXIT
 rasa_servers="" action_servers=""
 for i in $(seq 1 "$ACTION_SERVERS"); do
   port=$((ACTION_BASE_PORT + i))
-  SANIC_HOST=127.0.0.1 $PY -m rasa_sdk --actions actions --port "$port" >"$VAR/logs/actions-$i.log" 2>&1 &
+  # rasa-sdk's action server with personal data masked in its logs (service_desk/action_server.py)
+  SANIC_HOST=127.0.0.1 $PY -m service_desk.action_server --actions actions --port "$port" >"$VAR/logs/actions-$i.log" 2>&1 &
   pids+=($!)
   action_servers+="server 127.0.0.1:$port max_fails=0; "
 done

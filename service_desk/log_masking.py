@@ -3,7 +3,8 @@
 When a custom action fails, rasa-sdk answers with the whole tracker and Rasa logs it, raw
 messages included; other log lines quote messages too. ``install()`` adds a filter to every
 handler of the root logger that masks each record's final text (and its traceback) with
-:func:`service_desk.privacy.mask_personal_data` before it is written.
+:func:`service_desk.privacy.mask_personal_data` before it is written; ``install_everywhere()``
+does it for every logger's handlers (the action server: service_desk/action_server.py).
 """
 from __future__ import annotations
 
@@ -32,8 +33,24 @@ class MaskingFilter(logging.Filter):
         return True
 
 
+def _add_filter(handler: logging.Handler) -> None:
+    if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+        handler.addFilter(MaskingFilter())
+
+
 def install(logger: logging.Logger | None = None) -> None:
     """Adds the filter to every handler of ``logger`` (default: the root logger); idempotent."""
     for handler in (logger or logging.getLogger()).handlers:
-        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
-            handler.addFilter(MaskingFilter())
+        _add_filter(handler)
+
+
+def install_everywhere() -> None:
+    """Adds the filter to every handler of every logger configured so far, and to the handler
+    that writes the records of loggers without one (``logging.lastResort``: sanic's loggers in
+    the action server do not propagate and have none); idempotent."""
+    install()
+    for logger in list(logging.Logger.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger):
+            install(logger)
+    if logging.lastResort is not None:
+        _add_filter(logging.lastResort)

@@ -28,6 +28,11 @@ def trained_model() -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+def action_server_command(port: int, *args: str) -> list[str]:
+    """The action server as scripts/run.sh starts it (logs masked: service_desk/action_server.py)."""
+    return [sys.executable, "-m", "service_desk.action_server", "--actions", "actions", "--port", str(port), *args]
+
+
 def build_knowledge_base(database_url: str) -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-m", "knowledge_base", "build"], cwd=ROOT, env=env, check=True,
@@ -66,8 +71,8 @@ class BotStack:
         build_knowledge_base(self.env["DATABASE_URL"])
         logs = self.workdir
         self.procs.append(subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)],
-            cwd=ROOT, env=self.env, stdout=open(logs / "actions.log", "w"), stderr=subprocess.STDOUT))
+            action_server_command(self.action_port), cwd=ROOT, env=self.env,
+            stdout=open(logs / "actions.log", "w"), stderr=subprocess.STDOUT))
         self.procs.append(subprocess.Popen(
             [sys.executable, "-m", "rasa", "run", "-m", model, "--enable-api", "--port", str(self.rasa_port),
              "--endpoints", str(ROOT / "endpoints.yml"),

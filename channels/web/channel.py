@@ -4,9 +4,12 @@ Registered in credentials.yml as ``channels.web.channel.WebChatInput:``. Endpoin
 ``/webhooks/webchat/``):
 
 ``POST webhook``
-    Body ``{"sender": str, "message": str, "metadata": {"language": "zh"|"en", ...}}``. Returns the
-    bot's messages as a JSON list, exactly like ``/webhooks/rest/webhook``. While the conversation
-    is paused (handed over to staff) the list ends with one status element
+    Body ``{"sender": str, "message": str, "metadata": {"language": "zh"|"en", ...},
+    "message_id": str}`` (``message_id`` optional: 1–64 characters of ``[A-Za-z0-9_-]``, the same
+    on every retry of a message; a message already handled is answered again, not processed again:
+    channels/web/message_ids.py). Returns the bot's messages as a JSON list, exactly like
+    ``/webhooks/rest/webhook``. While the conversation is paused (handed over to staff) the list
+    ends with one status element
     ``{"recipient_id": ..., "custom": {"handoff": {"paused": true}}}`` that the widget turns into
     its "passed to staff" banner. Bad requests get a 4xx JSON error ``{"error": code, "detail":
     {"zh": ..., "en": ...}}``; messages longer than ``MAX_MESSAGE_CHARS`` get 413.
@@ -27,6 +30,7 @@ pipeline's entities, so for those the channel adds the chosen language as an ent
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -43,6 +47,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from channels.web.message_ids import InFlight, handle_once, is_valid_message_id, redis_claims
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +193,8 @@ def request_error_response(error: RequestError) -> HTTPResponse:
 
 
 def parse_request(body: bytes) -> dict[str, Any]:
-    """Validated ``{"sender", "message", "metadata"}`` from the request body."""
+    """Validated ``{"sender", "message", "metadata"}`` from the request body, plus
+    ``"message_id"`` if the body has one (400 if it is not 1–64 characters of [A-Za-z0-9_-])."""
     data = read_json_object(body)
     sender = data.get("sender")
     if not isinstance(sender, str) or not SENDER_RE.match(sender):
@@ -197,7 +204,12 @@ def parse_request(body: bytes) -> dict[str, Any]:
     if not message:
         raise RequestError("empty_message")
     metadata = clean_metadata(data.get("metadata"))
-    return {"sender": sender, "message": message, "metadata": metadata}
+    parsed = {"sender": sender, "message": message, "metadata": metadata}
+    if data.get("message_id") is not None:
+        if not is_valid_message_id(data["message_id"]):
+            raise RequestError("invalid_message_id")
+        parsed["message_id"] = data["message_id"]
+    return parsed
 
 
 def parse_since(raw: str) -> float:
@@ -249,6 +261,9 @@ def pushed_messages(tracker: DialogueStateTracker | None, since: float) -> list[
 class WebChatInput(InputChannel):
     """``POST /webhooks/webchat/webhook`` for the web widget; metadata reaches the bot."""
 
+    def __init__(self) -> None:
+        self.in_flight = InFlight()  # (sender, message id) -> the task handling it
+
     @classmethod
     def name(cls) -> str:
         return "webchat"
@@ -291,18 +306,35 @@ class WebChatInput(InputChannel):
             except RequestError as e:
                 return request_error_response(e)
             sender, metadata = data["sender"], data["metadata"]
+            message_id = data.get("message_id")
             text = with_language(data["message"], metadata.get("language"))
-            collector = CollectingOutputChannel()
-            try:
+
+            async def process() -> list[dict[str, Any]]:
+                collector = CollectingOutputChannel()
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
-                                                 metadata=metadata))
+                                                 message_id=message_id, metadata=metadata))
+                return list(collector.messages)
+
+            async def stored_events() -> Any:
+                tracker = await stored_tracker(request, sender)
+                return tracker.events if tracker else None
+
+            try:
+                if message_id is None:
+                    messages = await process()
+                else:  # at most once per id; the turn completes even if this client goes away
+                    claims = redis_claims(getattr(request.app.ctx, "agent", None))
+                    messages = await asyncio.shield(self.in_flight.run(
+                        (sender, message_id),
+                        lambda: handle_once(sender, message_id, claims, stored_events, process)))
             except CancelledError:
                 logger.error("webchat: message from %s timed out", sender)
                 return error_response("processing_failed", 503)
             except Exception:
-                logger.exception("webchat: could not handle a message from %s", sender)
+                if message_id is None:  # with an id, InFlight logs the failure once
+                    logger.exception("webchat: could not handle a message from %s", sender)
                 return error_response("processing_failed", 500)
-            messages: list[dict[str, Any]] = list(collector.messages)
+            messages = list(messages)  # a copy: requests for one message id share the answer
             if await is_paused(request, sender):
                 messages.append({"recipient_id": sender, "custom": {"handoff": {"paused": True}}})
             return response.json(messages)

@@ -174,7 +174,7 @@ def webchat_stack(tmp_path_factory) -> Iterator[Stack]:
            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook", "RASA_URL": rasa_url}
     run_checked([PY, "-m", "knowledge_base", "build"], env)
     servers = [
-        Server("actions", [PY, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        Server("actions", [PY, "-m", "service_desk.action_server", "--actions", "actions", "--port", str(action_port)],
                env, work / "actions.log"),
         Server("rasa", [PY, "-m", "rasa", "run", "-m", model, "--enable-api", "--cors", "*",
                         "--port", str(rasa_port), "--endpoints", endpoints,

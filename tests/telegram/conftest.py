@@ -152,7 +152,7 @@ def telegram_stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeB
     try:
         with open(workdir / "actions.log", "w") as log:  # the child keeps its own copy of the fd
             procs.append(subprocess.Popen(
-                [_python(), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+                [_python(), "-m", "service_desk.action_server", "--actions", "actions", "--port", str(action_port)],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
         with open(workdir / "rasa.log", "w") as log:
             procs.append(subprocess.Popen(

@@ -4,10 +4,14 @@
  * Embed on any page with one tag:
  *   <script src="https://example.gov/static/widget.js" data-rasa-url="https://rasa.example.gov"></script>
  * Optional attributes: data-open="true" (start open), data-lang="zh|en" (initial language,
- * default from navigator.language), data-css="…/widget.css" (stylesheet; default next to widget.js).
+ * default from navigator.language), data-css="…/widget.css" (stylesheet; default next to widget.js),
+ * data-texts="…/widget-texts.json" (the interface texts in both languages; default next to widget.js:
+ * the texts live in that data file, never in this code, and are loaded before anything is shown).
  *
  * Talks to Rasa's "webchat" input channel (channels/web/channel.py):
- *   POST {rasa}/webhooks/webchat/webhook  {"sender","message","metadata":{"language"}}
+ *   POST {rasa}/webhooks/webchat/webhook  {"sender","message","metadata":{"language"},"message_id"}
+ *        (message_id: the queued message's id, the same on every retry: the channel answers a
+ *        message it already handled again instead of handling it twice)
  *   GET  {rasa}/webhooks/webchat/?sender=…  health + "paused" (handed over to staff)
  *   GET  {rasa}/webhooks/webchat/?sender=…&since=…  also the messages staff sent (polled while paused)
  * All bot and user text is rendered with textContent / text nodes, never as HTML.
@@ -24,97 +28,7 @@
   var BACKOFF_MAX_MS = 30000;
   var POLL_MS = 3000; // while handed over to staff: ask for the messages staff sent
 
-  var I18N = {
-    zh: {
-      launcher: "在线咨询",
-      openLabel: "打开在线咨询对话窗口",
-      title: "江州政务服务助手",
-      subtitle: "智能问答 · 办事指南",
-      closeLabel: "收起对话窗口",
-      newLabel: "开始新对话（清除本机记录）",
-      newConfirm: "开始新对话？本机保存的聊天记录将被清除。",
-      langGroup: "界面语言",
-      logLabel: "对话记录",
-      you: "您说：",
-      bot: "助手说：",
-      note: "提示：",
-      welcome: "您好！我是江州市政务服务助手。想办什么事，直接告诉我：去哪里办、找谁、带什么材料，我来帮您查。",
-      starters: ["护照怎么办理？", "公积金提取要带什么材料？", "结婚登记在哪里办？", "转人工"],
-      startersLabel: "常见问题",
-      quickReplies: "快捷回复",
-      inputLabel: "输入您的问题",
-      placeholder: "请输入您的问题，例如：护照怎么办理？",
-      send: "发送",
-      hint: "Enter 发送，Shift+Enter 换行",
-      counter: "{n}/{max} 字",
-      tooLongHint: "超出 {n} 字，请精简后再发送",
-      typing: "助手正在输入…",
-      reconnecting: "连接已中断，正在重新连接…",
-      queuedInfo: "您的消息已保存，连接恢复后会自动发送。",
-      retryNow: "立即重试",
-      reconnected: "已恢复连接。",
-      pending: "等待发送",
-      failed: "未能发送",
-      handoff: "工作人员会在工作时间内在此回复您，期间助手暂停自动回答。紧急事项请拨打 12345。",
-      handoffShort: "已转人工",
-      staff: "工作人员",
-      staffSaid: "工作人员说：",
-      staffNew: "工作人员发来了新消息。",
-      pushedNew: "收到新消息。",
-      newWindow: "（在新窗口打开）",
-      image: "图片",
-      switched: "已切换为中文。",
-      newStarted: "已开始新对话。",
-      tooLong: "消息太长了，请控制在 2000 字以内。",
-      error: "抱歉，消息没有发送成功，请稍后再试。",
-      disclaimer: "智能助手的回答仅供参考，以办事窗口答复为准。",
-    },
-    en: {
-      launcher: "Ask us",
-      openLabel: "Ask us: open the chat with the services assistant",
-      title: "Jiangzhou Services",
-      subtitle: "Online assistant",
-      closeLabel: "Minimise the chat window",
-      newLabel: "Start a new conversation (clears this device's history)",
-      newConfirm: "Start a new conversation? The chat history saved on this device will be cleared.",
-      langGroup: "Interface language",
-      logLabel: "Conversation",
-      you: "You said:",
-      bot: "Assistant said:",
-      note: "Note:",
-      welcome: "Hello! I'm the Jiangzhou government services assistant. Tell me what you need to get done and I'll tell you where to go, whom to ask and what to bring.",
-      starters: ["How do I apply for a passport?", "What do I need to withdraw my housing fund?",
-                 "Where do we register our marriage?", "Talk to a person"],
-      startersLabel: "Common questions",
-      quickReplies: "Quick replies",
-      inputLabel: "Type your question",
-      placeholder: "Type your question, e.g. How do I apply for a passport?",
-      send: "Send",
-      hint: "Enter to send, Shift+Enter for a new line",
-      counter: "{n}/{max} characters",
-      tooLongHint: "{n} characters over the limit; please shorten it",
-      typing: "The assistant is typing…",
-      reconnecting: "Connection lost. Reconnecting…",
-      queuedInfo: "Your messages are saved and will be sent when the connection is back.",
-      retryNow: "Retry now",
-      reconnected: "Connection restored.",
-      pending: "Waiting to send",
-      failed: "Not sent",
-      handoff: "Staff will reply here during office hours; until then the assistant stays quiet. Urgent? Call 12345.",
-      handoffShort: "Passed to staff",
-      staff: "Staff",
-      staffSaid: "Staff said:",
-      staffNew: "New message from a member of staff.",
-      pushedNew: "New message.",
-      newWindow: " (opens in a new window)",
-      image: "Image",
-      switched: "Switched to English.",
-      newStarted: "New conversation started.",
-      tooLong: "That message is too long; please keep it under 2,000 characters.",
-      error: "Sorry, your message could not be sent. Please try again later.",
-      disclaimer: "The assistant's answers are for guidance; the service counter has the final word.",
-    },
-  };
+  var I18N = null; // the interface texts, zh and en: widget-texts.json beside this file (loaded by boot)
 
   // ---------------------------------------------------------------- configuration
   var script = document.currentScript || (function () {
@@ -128,6 +42,7 @@
     open: data.open === "true",
     lang: data.lang === "zh" || data.lang === "en" ? data.lang : null,
     cssUrl: data.css || new URL("widget.css", scriptSrc).href,
+    textsUrl: data.texts || new URL("widget-texts.json", scriptSrc).href,
     configUrl: new URL("../config.json", scriptSrc).href,
   };
 
@@ -232,6 +147,7 @@
   // ---------------------------------------------------------------- UI
   var ui = {};
   var t = function (key) { return I18N[state.lang][key]; };
+  var MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/; // what the channel accepts as a message id
 
   function buildUI() {
     var host = el("div", { id: "govassist-webchat", "data-govassist": "webchat" });
@@ -254,16 +170,17 @@
 
     ui.title = el("h2", { id: "gw-title", className: "gw-title" });
     ui.subtitle = el("p", { className: "gw-subtitle" });
-    ui.langZh = el("button", { type: "button", className: "gw-lang-btn", lang: "zh", "data-lang": "zh", text: "中文" });
-    ui.langEn = el("button", { type: "button", className: "gw-lang-btn", lang: "en", "data-lang": "en", text: "EN" });
+    ui.langZh = el("button", { type: "button", className: "gw-lang-btn", lang: "zh", "data-lang": "zh" });
+    ui.langEn = el("button", { type: "button", className: "gw-lang-btn", lang: "en", "data-lang": "en" });
     ui.langGroup = el("div", { className: "gw-lang", role: "group" }, [ui.langZh, ui.langEn]);
     ui.newBtn = el("button", { type: "button", className: "gw-icon-btn gw-new" },
       [el("span", { "aria-hidden": "true", text: "↺" })]);
     ui.closeBtn = el("button", { type: "button", className: "gw-icon-btn gw-close" },
       [el("span", { "aria-hidden": "true", text: "✕" })]);
+    ui.logo = el("span", { className: "gw-logo", "aria-hidden": "true" });
     var header = el("div", { className: "gw-header" }, [
       el("div", { className: "gw-brand" }, [
-        el("span", { className: "gw-logo", "aria-hidden": "true", text: "江" }),
+        ui.logo,
         el("div", { className: "gw-heading" }, [ui.title, ui.subtitle]),
       ]),
       el("div", { className: "gw-tools" }, [ui.langGroup, ui.newBtn, ui.closeBtn]),
@@ -343,11 +260,14 @@
     ui.launcher.setAttribute("aria-label", t("openLabel"));
     ui.title.textContent = t("title");
     ui.subtitle.textContent = t("subtitle");
-    ui.langGroup.setAttribute("aria-label", t("langGroup") + " / Language");
+    ui.logo.textContent = t("logo");
+    ui.langGroup.setAttribute("aria-label", t("langGroup"));
     ui.langZh.setAttribute("aria-pressed", String(state.lang === "zh"));
     ui.langEn.setAttribute("aria-pressed", String(state.lang === "en"));
-    ui.langZh.setAttribute("aria-label", "中文 (Chinese)");
-    ui.langEn.setAttribute("aria-label", "English");
+    ui.langZh.textContent = t("langZh");
+    ui.langEn.textContent = t("langEn");
+    ui.langZh.setAttribute("aria-label", t("langZhLabel"));
+    ui.langEn.setAttribute("aria-label", t("langEnLabel"));
     ui.newBtn.setAttribute("aria-label", t("newLabel"));
     ui.newBtn.title = t("newLabel");
     ui.closeBtn.setAttribute("aria-label", t("closeLabel"));
@@ -553,7 +473,7 @@
 
   function setPaused(paused) {
     var changed = state.paused !== !!paused;
-    if (changed && paused) announce(t("handoffShort") + (state.lang === "zh" ? "：" : ": ") + t("handoff"));
+    if (changed && paused) announce(t("handoffShort") + t("colon") + t("handoff"));
     state.paused = !!paused;
     if (state.paused) state.pushWatch = true;
     ui.handoff.hidden = !state.paused;
@@ -729,8 +649,11 @@
     busy = true;
     showTyping(true);
     var item = state.queue[0];
+    // the queued message's id, the same on every retry: a message whose answer was lost is not
+    // handled twice (an id from an older widget that the channel would refuse is left out)
     var body = JSON.stringify({ sender: state.sender, message: item.message,
-                                metadata: { language: item.lang || state.lang } });
+                                metadata: { language: item.lang || state.lang },
+                                message_id: MESSAGE_ID_RE.test(item.id) ? item.id : undefined });
     fetchWithTimeout(webhookUrl(), { method: "POST", headers: { "Content-Type": "application/json" }, body: body },
                      REQUEST_TIMEOUT_MS)
       .then(function (res) {
@@ -829,17 +752,44 @@
     probe(); // health + handoff state; then sends anything queued
   }
 
-  function boot() {
-    if (cfg.rasaUrl) { start(); return; }
+  // The interface texts (widget-texts.json): both languages, each with every key zh has.
+  function validTexts(j) {
+    if (!j || typeof j.zh !== "object" || typeof j.en !== "object" || !j.zh || !j.en) return false;
+    return Object.keys(j.zh).every(function (k) { return k in j.en; }) && Array.isArray(j.zh.starters);
+  }
+  function loadTexts(attempt) {
+    return fetchWithTimeout(cfg.textsUrl, { method: "GET", cache: "default" }, PROBE_TIMEOUT_MS)
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (j) {
+        if (!validTexts(j)) throw new Error("not the widget's texts");
+        I18N = { zh: j.zh, en: j.en };
+      })
+      .catch(function (e) {
+        if (attempt >= 3) throw e;
+        return new Promise(function (r) { setTimeout(r, 1000 * attempt); }).then(function () {
+          return loadTexts(attempt + 1);
+        });
+      });
+  }
+
+  function rasaUrl() {
+    if (cfg.rasaUrl) return Promise.resolve();
     // no data-rasa-url: ask the page server that served the widget
-    fetch(cfg.configUrl, { credentials: "omit" })
+    return fetch(cfg.configUrl, { credentials: "omit" })
       .then(function (r) { return r.json(); })
       .then(function (j) { cfg.rasaUrl = String((j && j.rasaUrl) || "").replace(/\/+$/, ""); })
       .catch(function () { cfg.rasaUrl = ""; })
-      .then(function () {
-        if (!cfg.rasaUrl) cfg.rasaUrl = "http://localhost:5005";
-        start();
-      });
+      .then(function () { if (!cfg.rasaUrl) cfg.rasaUrl = "http://localhost:5005"; });
+  }
+
+  function boot() {
+    Promise.all([loadTexts(1), rasaUrl()]).then(start, function (e) {
+      window.GovAssistChat = { loading: false, failed: true };
+      if (window.console) console.warn("GovAssistChat: the widget's texts could not be loaded (" + cfg.textsUrl + "): " + e);
+    });
   }
 
   window.GovAssistChat = { loading: true };
