@@ -28,7 +28,14 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.intent_ranking import settle_intent
 from bot.understanding.decision import Decision, Evidence, asks_for_human, decide
-from bot.understanding.semantic import OUT_OF_SCOPE, SMALL_TALK, ScopeGate, SemanticEvidence, SemanticIndex
+from bot.understanding.semantic import (
+    IN_SCOPE,
+    OUT_OF_SCOPE,
+    SMALL_TALK,
+    ScopeGate,
+    SemanticEvidence,
+    SemanticIndex,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +111,11 @@ class UnderstandingDecider(GraphComponent):
                     examples.setdefault(text, label)
                 elif text and intent.startswith(SERVICE_QUESTIONS):
                     service_questions.setdefault(text)
+            questions = [q for q in service_questions if q not in examples]
+            question_vectors = encoder.encode(questions)
             texts = list(examples)
-            self._index = SemanticIndex(texts, [examples[t] for t in texts], encoder.encode(texts))
+            self._index = SemanticIndex(texts + questions, [examples[t] for t in texts] + [IN_SCOPE] * len(questions),
+                                        np.vstack([encoder.encode(texts), question_vectors]))
             self._index.save(folder)
             phrases = content_phrases(Settings.from_env().content_dir)
             kb_texts = [t for t, _ in phrases]
@@ -113,8 +123,7 @@ class UnderstandingDecider(GraphComponent):
             (folder / KB_SEED).mkdir(exist_ok=True)
             self._kb_seed.save(folder / KB_SEED)
             refusals = self._index.vectors[[i for i, lbl in enumerate(self._index.labels) if lbl == OUT_OF_SCOPE]]
-            questions = list(service_questions)
-            in_scope = np.vstack([encoder.encode(questions), self._kb_seed.vectors]) if questions else self._kb_seed.vectors
+            in_scope = np.vstack([question_vectors, self._kb_seed.vectors]) if questions else self._kb_seed.vectors
             if len(refusals) and len(in_scope):
                 self._gate = ScopeGate.fit(in_scope, refusals)
                 self._gate.save(folder / GATE)

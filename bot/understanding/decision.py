@@ -108,6 +108,18 @@ def _gate_refusal(sem: SemanticEvidence, ev: Evidence, why: str) -> Decision:
                     reason=f"{why} (scope gate {_gate(sem):.2f})", semantic=sem.as_dict())
 
 
+def _asks_elsewhere(sem: SemanticEvidence, cfg: Dict[str, Any], branch: str) -> bool:
+    """The message's nearest examples are refusals rather than service wording, by the branch's
+    margin (``refusal_margin`` in decision.yml; off when the margin or the setting is missing)."""
+    limit = (cfg.get("refusal_margin") or {}).get(branch)
+    return limit is not None and sem.refusal_margin is not None and sem.refusal_margin >= limit
+
+
+def _margin_refusal(sem: SemanticEvidence, ev: Evidence, why: str) -> Decision:
+    return Decision("out_of_scope", max(ev.confidence, _gate(sem)), None,
+                    reason=f"{why} (refusal margin {sem.refusal_margin:+.3f})", semantic=sem.as_dict())
+
+
 def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     """The decision for one message (see the module docstring)."""
     cfg = cfg or thresholds()
@@ -142,6 +154,8 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
                 return Decision("chitchat" if other == SMALL_TALK else "out_of_scope", sem.score(other), None,
                                 reason=f"a service word in a message whose meaning is plainly {other[1:]}",
                                 semantic=sem.as_dict())
+            if _asks_elsewhere(sem, cfg, "strong"):  # "a nice restaurant near the marriage registry"
+                return _margin_refusal(sem, ev, "a service word in a request whose nearest examples are refusals")
             return Decision(ev.intent, ev.confidence, ev.service, reason="kept: strong service mention",
                             semantic=sem.as_dict())
         if sem is not None and _resembles(sem, OUT_OF_SCOPE, cfg["reject"]):
@@ -151,6 +165,8 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         if sem is not None and _resembles(sem, SMALL_TALK, cfg["reject_strong"]):
             return Decision("chitchat", sem.score(SMALL_TALK), None,
                             reason="a faint service mention in plain small talk", semantic=sem.as_dict())
+        if sem is not None and _asks_elsewhere(sem, cfg, "faint"):  # "is it hard to take a driving test in Japan"
+            return _margin_refusal(sem, ev, "a faint service mention in a request whose nearest examples are refusals")
         return Decision(ev.intent, ev.confidence, ev.service, reason="kept: semantic evidence does not object",
                         semantic=sem.as_dict() if sem else {})
 
@@ -163,6 +179,8 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         sem = ev.semantic() if ev.semantic is not None else None  # for the actions' reading of context
         if _gate(sem) >= cfg["scope_gate"]["no_service"]:  # "how much does LASIK cost"
             return _gate_refusal(sem, ev, "a question about something outside the catalogue")
+        if sem is not None and _asks_elsewhere(sem, cfg, "no_service"):  # "any job openings at Tencent?"
+            return _margin_refusal(sem, ev, "a question naming no service whose nearest examples are refusals")
         return Decision(ev.intent, ev.confidence, None, candidates[: cfg["ask"]["max_candidates"]],
                         reason="a service question naming no service: the conversation decides",
                         semantic=sem.as_dict() if sem else {})

@@ -175,3 +175,30 @@ def test_a_trusted_mention_is_read_for_meaning_only_when_configured():
     assert decide(e, on).intent == "out_of_scope"
     calm = replace(meaning, out_of_scope_probability=0.5)
     assert decide(replace(e, semantic=lambda: calm), on).service == "divorce_registration"
+
+
+@pytest.mark.parametrize("service_score, intent, service, kept_reason", [
+    (0.7, "ask_where", "marriage_registration", "kept: strong service mention"),      # "a restaurant near the registry"
+    (0.4, "ask_eligibility", "foreign_driver_license_conversion", "kept: semantic evidence does not object"),
+    (0.0, "ask_hours", None, "a service question naming no service"),                 # "job openings at Tencent?"
+])
+def test_a_request_whose_nearest_examples_are_refusals_is_refused(service_score, intent, service, kept_reason):
+    from dataclasses import replace
+
+    cfg = thresholds()
+    branch = {0.7: "strong", 0.4: "faint", 0.0: "no_service"}[service_score]
+    limit = cfg["refusal_margin"][branch]
+    scores = {service: 0.88} if service else {"hukou_transfer": 0.86}
+    base = replace(sem(**scores, oos=0.87), out_of_scope_probability=0.3)
+
+    def decision(margin):
+        meaning = replace(base, refusal_margin=margin)
+        return decide(Evidence(intent=intent, confidence=0.9, service=service, service_score=service_score,
+                               semantic=lambda: meaning), cfg)
+
+    refused = decision(limit + 0.005)
+    assert (refused.intent, refused.service) == ("out_of_scope", None)
+    assert "refusal margin" in refused.reason
+    kept = decision(limit - 0.005)
+    assert kept.intent == intent and kept.reason.startswith(kept_reason)
+    assert decision(None).intent == intent  # no margin known: nothing to read

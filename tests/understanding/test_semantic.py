@@ -81,3 +81,33 @@ def test_real_encoder_places_paraphrases_closer_than_unrelated_text(tmp_path):
                         "今天晚上吃什么好"])
     sims = v @ v[0]
     assert sims[1] > sims[3] and sims[2] > sims[3]
+
+
+def test_refusal_margin_averages_the_nearest_refusals_against_the_nearest_in_scope_texts():
+    from bot.understanding.semantic import IN_SCOPE, REFUSAL_K, SMALL_TALK
+
+    n = REFUSAL_K
+    texts = [f"r{i}" for i in range(n)] + [f"s{i}" for i in range(n)] + [f"q{i}" for i in range(n)] + ["chat"]
+    labels = [OUT_OF_SCOPE] * n + ["marriage_registration"] * n + [IN_SCOPE] * n + [SMALL_TALK]
+    vectors = np.vstack([unit(1, 0.1 * i) for i in range(n)] + [unit(0.1 * i, 1) for i in range(n)]
+                        + [unit(0.2, 1)] * n + [unit(1, 0)])
+    index = SemanticIndex(texts, labels, vectors)
+    near_refusals = index.evidence(unit(1, 0.05))
+    assert near_refusals.refusal_margin > 0.3
+    assert near_refusals.best_service()[0] == "marriage_registration"  # @in_scope is no service
+    assert index.evidence(unit(0.1, 1)).refusal_margin < -0.3
+    assert near_refusals.as_dict()["refusal_margin"] == pytest.approx(near_refusals.refusal_margin, abs=1e-4)
+    # too few examples of either side: no margin, so no rule reads it
+    assert SemanticIndex(texts[:3], labels[:3], vectors[:3]).evidence(unit(1, 0)).refusal_margin is None
+
+
+def test_service_questions_do_not_push_services_out_of_the_nearest_neighbours():
+    from bot.understanding.semantic import IN_SCOPE
+
+    many = 30
+    texts = [f"q{i}" for i in range(many)] + ["护照", "weather"]
+    labels = [IN_SCOPE] * many + ["passport_application", OUT_OF_SCOPE]
+    vectors = np.vstack([unit(1, 0.01 * i) for i in range(many)] + [unit(1, 0.5), unit(0, 1)])
+    ev = SemanticIndex(texts, labels, vectors).evidence(unit(1, 0), k=5)
+    assert ev.best_service()[0] == "passport_application"
+    assert IN_SCOPE not in ev.scores and OUT_OF_SCOPE in ev.scores
