@@ -1,4 +1,5 @@
-"""Human handoff: opens a ticket with the (masked) transcript and pauses the bot."""
+"""Human handoff: opens a ticket with the (masked) transcript and pauses the bot; one open ticket
+per conversation (a second request joins it)."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -32,10 +33,13 @@ class ActionHandoff(Action):
 
         failures = int(tracker.get_slot("failed_turns") or 0)
         with desk_session() as session:
-            ticket = open_ticket(session, sender_id=tracker.sender_id, channel=channel_of(tracker),
-                                 language=language(tracker), service=tracker.get_slot("service"),
-                                 reason="after_failures" if failures >= 2 else "requested",
-                                 transcript=transcript(tracker))
+            ticket, opened = open_ticket(session, sender_id=tracker.sender_id, channel=channel_of(tracker),
+                                         language=language(tracker), service=tracker.get_slot("service"),
+                                         reason="after_failures" if failures >= 2 else "requested",
+                                         transcript=transcript(tracker),
+                                         message=(tracker.latest_message or {}).get("text"))
             ticket_id = ticket.id
-        dispatcher.utter_message(response="reply_handoff_opened", ticket=ticket_id)
+        # a second request while staff have the conversation opens nothing new: it says so
+        response = "reply_handoff_opened" if opened else "reply_handoff_already_open"
+        dispatcher.utter_message(response=response, ticket=ticket_id)
         return [ConversationPaused()]

@@ -35,6 +35,7 @@ class Settings:
     speedups: bool = True
     tracker_db_url: str = ""
     console_secret: str = ""
+    web_sender_secret: str = field(default="", repr=False)  # signs web chat sender ids (channels/web/senders.py)
     backup_signing_key: str = ""
     backup_trusted_keys: str = ""
     console_secure_cookies: bool = False
@@ -42,11 +43,17 @@ class Settings:
     hot_topic_factor: float = 0.0
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    retention_days: int = 180  # conversations, closed tickets and feedback older than this are purged; 0 = keep
 
     @property
     def backup_key_file(self) -> Path:
         """Where the backup signing key is kept on one machine when BACKUP_SIGNING_KEY is unset."""
         return self.data_dir / "backup_signing.key"
+
+    @property
+    def web_sender_key_file(self) -> Path:
+        """Where the web chat's sender-signing key is kept on one machine when WEB_SENDER_SECRET is unset."""
+        return self.data_dir / "web_sender.key"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -74,6 +81,7 @@ class Settings:
             tracker_db_url=env.get("TRACKER_DB_URL")
             or f"sqlite:///{env.get('TRACKER_DB') or data_dir / 'tracker.db'}",
             console_secret=env.get("CONSOLE_SECRET_KEY", ""),
+            web_sender_secret=env.get("WEB_SENDER_SECRET", ""),
             backup_signing_key=env.get("BACKUP_SIGNING_KEY", ""),
             backup_trusted_keys=env.get("BACKUP_TRUSTED_KEYS", ""),
             console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "").lower() in ("1", "on", "true", "yes"),
@@ -81,4 +89,5 @@ class Settings:
             hot_topic_factor=float(env.get("HOT_TOPIC_FACTOR") or 0),
             login_max_failures=int(env.get("CONSOLE_MAX_FAILURES", "5")),
             login_lockout_minutes=int(env.get("CONSOLE_LOCKOUT_MINUTES", "15")),
+            retention_days=max(0, int(env.get("RETENTION_DAYS") or 180)),
         )

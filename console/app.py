@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.settings import Settings
-from console import alerts
+from console import alerts, retention
 from console.auth import role_allows
 from console.i18n import LANGUAGES, language_from_header, translate
 from console.models import StaffUser, ensure_schema
@@ -197,7 +197,8 @@ async def authenticate(request: web.Request, handler: Any) -> web.StreamResponse
 
 def install_console(app: web.Application, settings: Settings, *, kb_engine: Optional[Engine] = None,
                     conversations_engine: Optional[Engine] = None,
-                    rasa: Optional[RasaClient] = None, alert_interval: float = 60.0) -> web.Application:
+                    rasa: Optional[RasaClient] = None, alert_interval: float = 60.0,
+                    retention_interval: float = 86400.0) -> web.Application:
     """Adds the console at /admin/ to ``app`` (the page server's application)."""
     app.middlewares.extend([security_headers, error_boundary])
     kb = kb_engine or kb_db.get_engine(settings.database_url)
@@ -223,15 +224,19 @@ def install_console(app: web.Application, settings: Settings, *, kb_engine: Opti
     for module in (auth, dashboard, content, inbox, handoffs, admin, backup):
         module.add_routes(router)
     app["alert_interval"] = alert_interval
+    app["retention_interval"] = retention_interval
 
     async def start_alert_loop(app_: web.Application) -> None:
         if app_["alert_interval"] > 0:
             app_["alert_task"] = asyncio.create_task(alerts.run_periodically(app_))
+        if app_["settings"].retention_days > 0 and app_["retention_interval"] > 0:
+            app_["retention_task"] = asyncio.create_task(retention.run_periodically(app_))
 
     async def stop(app_: web.Application) -> None:
-        task = app_.get("alert_task")
-        if task is not None:
-            task.cancel()
+        for name in ("alert_task", "retention_task"):
+            task = app_.get(name)
+            if task is not None:
+                task.cancel()
         await app_["rasa"].close()
 
     app.on_startup.append(start_alert_loop)

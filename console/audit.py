@@ -1,4 +1,4 @@
-"""The audit log: every login, failed login, edit, revert, import, restore and user change."""
+"""The audit log: every login, failed login, edit, revert, import, restore, user change and purge."""
 from __future__ import annotations
 
 import csv
@@ -14,7 +14,7 @@ from service_desk.privacy import mask_personal_data
 
 ACTIONS = ("login", "login_failed", "login_locked", "logout", "edit", "create", "delete", "revert",
            "import", "backup", "restore", "user_create", "user_update", "inbox_dismiss", "inbox_undo",
-           "inbox_alias", "handoff_claim", "handoff_reply", "handoff_close", "alert_ack")
+           "inbox_alias", "handoff_claim", "handoff_reply", "handoff_close", "alert_ack", "retention_purge")
 
 
 def record(session: Session, username: str, action: str, target: str = "", detail: str = "",

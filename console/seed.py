@@ -92,6 +92,7 @@ def seed(conv: Session, kb: Session, *, conversations: int, days: int = 30, now:
         lang = "zh" if rng.random() < 0.7 else "en"
         service = rng.choices(service_ids, popularity)[0]
         ts = start
+        has_open = False  # one open ticket per conversation (service_desk.store.open_ticket)
         for turn in range(rng.randint(1, 5)):
             outcome = _pick(rng, OUTCOMES)
             if outcome in ("refused", "smalltalk"):
@@ -104,8 +105,10 @@ def seed(conv: Session, kb: Session, *, conversations: int, days: int = 30, now:
                          "aspect": aspect, "outcome": outcome, "day": local_day(ts, tz),
                          "opens_session": turn == 0})
             if outcome == "handoff":
+                status = "closed" if ts < now - 3600 or has_open else "open"
+                has_open = has_open or status == "open"
                 tickets.append(HandoffTicket(sender_id=sender, channel=channel, language=lang, reason="requested",
-                                             service=svc, status="closed" if ts < now - 3600 else "open",
+                                             service=svc, status=status,
                                              transcript=[{"who": "user", "text": text}],
                                              created_at=datetime.fromtimestamp(ts, timezone.utc)))
             if outcome == "answered" and rng.random() < 0.15:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, MetaData, Table, func, insert, inspect, select, text
 from sqlalchemy import delete as sql_delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import chain, repository, revisions, signing
@@ -50,6 +51,7 @@ class RestoreReport:
     content_version: int = 0
     records_added: dict[str, int] = field(default_factory=dict)
     records_skipped: list[str] = field(default_factory=list)
+    records_refused: dict[str, int] = field(default_factory=dict)  # rows a unique rule here refused
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
@@ -247,7 +249,12 @@ def _restore_records(session: Session, tables: dict[str, list[dict]], report: Re
             values = {c.name: _column_value(c, row.get(c.name)) for c in table.columns if c.name in row}
             if pk and tuple(values.get(k) for k in pk) in present:
                 continue
-            session.execute(insert(table).values(**values))
+            try:
+                with session.begin_nested():
+                    session.execute(insert(table).values(**values))
+            except IntegrityError:  # e.g. a second open ticket of a conversation that has one here
+                report.records_refused[name] = report.records_refused.get(name, 0) + 1
+                continue
             added += 1
         report.records_added[name] = added
         if added and pk == ["id"] and session.get_bind().dialect.name == "postgresql":

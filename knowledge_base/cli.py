@@ -260,6 +260,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     print(f"restored {args.file} (signed by key {verified.archive.manifest['key_id']}, "
           f"made {verified.archive.manifest.get('created_at')}); content version {report.content_version}; "
           f"service records added: {added}")
+    for name, n in report.records_refused.items():
+        _err(f"warning: {n} {name} rows were not restored: they clash with rows here "
+             "(such as a second open ticket of one conversation)")
     for name in report.records_skipped:
         _err(f"warning: table {name} does not exist here yet, its rows were not restored "
              "(start the assistant once so that it creates it, then restore again)")

@@ -2,6 +2,7 @@
 # Starts the action server, the Rasa server and the web page; Ctrl-C stops them all.
 # `scripts/run.sh --shell` talks to the bot in the terminal instead of serving HTTP.
 set -euo pipefail
+umask 077  # logs, SQLite databases, keys and backups: readable by their owner only
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 RASA_PORT=${RASA_PORT:-5005} ACTION_PORT=${ACTION_PORT:-5055} WEB_PORT=${WEB_PORT:-8080}

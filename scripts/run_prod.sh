@@ -6,6 +6,7 @@
 #   Redis: the lock store (REDIS_URL), so any replica can take any turn of a conversation.
 # Starts and stops only its own processes; Ctrl-C (or SIGTERM) stops them all.
 set -euo pipefail
+umask 077  # logs, SQLite databases, keys and backups: readable by their owner only
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 PY=.venv/bin/python
@@ -21,6 +22,7 @@ RASA_BASE_PORT=${RASA_BASE_PORT:-5100} ACTION_BASE_PORT=${ACTION_BASE_PORT:-5200
 VAR=${PROD_VAR_DIR:-$PWD/var/prod}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "run-prod: nginx is missing (make system-deps installs it)" >&2; exit 1; }
+(umask 022; mkdir -p "$VAR")  # traversable: nginx's workers (nobody, if started as root) reach their temp dirs
 mkdir -p "$VAR"/logs
 
 exports=$($PY scripts/prod_env.py) || exit 1

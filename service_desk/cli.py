@@ -1,4 +1,4 @@
-"""Staff commands for handoff tickets: `python -m service_desk list|show|close`."""
+"""Staff commands for handoff tickets and retention: `python -m service_desk list|show|close|purge`."""
 from __future__ import annotations
 
 import argparse
@@ -60,6 +60,28 @@ def cmd_close(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Deletes conversations, summaries, closed tickets and feedback older than the retention."""
+    from sqlalchemy import create_engine
+
+    from service_desk.retention import purge
+
+    settings = Settings.from_env()
+    days = settings.retention_days if args.days is None else args.days
+    if days < 1:
+        print("retention is off (RETENTION_DAYS=0): nothing purged")
+        return 0
+    tracker = create_engine(args.tracker_db_url or settings.tracker_db_url)
+    try:
+        counts = purge(db.get_engine(args.database_url), tracker, days, dry_run=args.dry_run,
+                       tz=settings.timezone)
+    finally:
+        tracker.dispose()
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"older than {days} days, {verb}: " + counts.summary())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m service_desk", description=__doc__)
     ap.add_argument("--database-url", help="default: $DATABASE_URL or var/knowledge_base.db")
@@ -75,5 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--by", default="staff")
     p.add_argument("--rasa-url", help="default: $RASA_URL or http://localhost:5005")
     p.set_defaults(func=cmd_close)
+    p = sub.add_parser("purge", help="delete what is older than RETENTION_DAYS (open tickets and paused "
+                                     "conversations are kept)")
+    p.add_argument("--days", type=int, help="default: $RETENTION_DAYS (180; 0 = keep forever)")
+    p.add_argument("--dry-run", action="store_true", help="only count")
+    p.add_argument("--tracker-db-url", help="default: $TRACKER_DB_URL or var/tracker.db")
+    p.set_defaults(func=cmd_purge)
     args = ap.parse_args(argv)
     return args.func(args)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Index, Integer, String, Text, text
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -28,6 +28,12 @@ class HandoffTicket(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=_utcnow)
     closed_at = Column(DateTime(timezone=True))
     closed_by = Column(String(128))
+
+
+# At most one open ticket per conversation, enforced by the database (a partial unique index on
+# PostgreSQL and SQLite); created with the table, or by ensure_schema on an older database.
+ONE_OPEN_TICKET = Index("uq_handoff_tickets_open_sender", HandoffTicket.sender_id, unique=True,
+                        postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'"))
 
 
 class Feedback(Base):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from tests.web_senders import issued_sender
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -125,3 +127,7 @@ class BotStack:
 
     def tracker(self, sender: str) -> dict:
         return _get(f"{self.url}/conversations/{sender}/tracker", timeout=30)
+
+    def web_sender(self) -> str:
+        """A new sender id for the web chat channel, issued by this server (as the widget gets one)."""
+        return issued_sender(self.url)

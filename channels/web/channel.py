@@ -1,27 +1,35 @@
-"""The web chat widget's input channel: like Rasa's REST channel, but it keeps message metadata.
+"""The web chat widget's input channel: like Rasa's REST channel, but it keeps message metadata,
+and it talks only to conversations it issued the sender id of.
 
 Registered in credentials.yml as ``channels.web.channel.WebChatInput:``. Endpoints (under
 ``/webhooks/webchat/``):
 
+``POST session``
+    A new sender id, ``{"sender": "web-<random>.<mac>"}``: made and signed here
+    (channels/web/senders.py; the key is ``WEB_SENDER_SECRET``, else a key file in the data
+    directory). The widget asks for one before its first message and whenever the channel refuses
+    the one it has. Every endpoint below that takes a sender checks it: a malformed sender or
+    another channel's (``telegram-…``) gets 400 ``invalid_sender``, a well-formed one this channel
+    did not issue (made up, a changed MAC, signed under an older key) 403 ``sender_not_issued``.
 ``POST webhook``
     Body ``{"sender": str, "message": str, "metadata": {"language": "zh"|"en", ...},
-    "message_id": str}`` (``message_id`` optional: 1–64 characters of ``[A-Za-z0-9_-]``, the same
-    on every retry of a message; a message already handled is answered again, not processed again:
-    channels/web/message_ids.py). Returns the bot's messages as a JSON list, exactly like
-    ``/webhooks/rest/webhook``. While the conversation is paused (handed over to staff) the list
-    ends with one status element
+    "message_id": str}`` (``sender`` issued by ``session``; ``message_id`` optional: 1–64
+    characters of ``[A-Za-z0-9_-]``, the same on every retry of a message; a message already
+    handled is answered again, not processed again: channels/web/message_ids.py). Returns the
+    bot's messages as a JSON list, exactly like ``/webhooks/rest/webhook``. While the conversation
+    is paused (handed over to staff) the list ends with one status element
     ``{"recipient_id": ..., "custom": {"handoff": {"paused": true}}}`` that the widget turns into
     its "passed to staff" banner. Bad requests get a 4xx JSON error ``{"error": code, "detail":
     {"zh": ..., "en": ...}}``; messages longer than ``MAX_MESSAGE_CHARS`` get 413.
 ``GET /`` (optionally ``?sender=ID``, and ``&since=TIMESTAMP``)
     Health check the widget polls while reconnecting: ``{"status": "ok"}``, plus ``"paused"``
-    (bool) for the given sender. With ``since`` (a Unix timestamp, as the server's clock gives it)
-    also ``"now"`` (the server's time) and ``"messages"``: the bot messages marked ``pushed`` that
-    were stored after ``since``, oldest first, at most ``MAX_PUSHED`` — what staff sent from the
-    console while the conversation is handed over (actions/staff_relay.py), each
-    ``{"text", "timestamp", "staff": bool}`` plus ``"buttons"`` if it has any. The widget asks
-    again with the ``timestamp`` of the last one it got. Another channel's conversations
-    (``telegram-…``) are refused, as are a malformed sender or ``since`` (400).
+    (bool) for the given sender (which must be one issued here, as above). With ``since`` (a Unix
+    timestamp, as the server's clock gives it) also ``"now"`` (the server's time) and
+    ``"messages"``: the bot messages marked ``pushed`` that were stored after ``since``, oldest
+    first, at most ``MAX_PUSHED`` — what staff sent from the console while the conversation is
+    handed over (actions/staff_relay.py), each ``{"text", "timestamp", "staff": bool}`` plus
+    ``"buttons"`` if it has any. The widget asks again with the ``timestamp`` of the last one it
+    got. A malformed ``since`` is refused (400).
 
 The language switch of the widget arrives as ``metadata.language``; the LanguageDetector
 component reads it from the message metadata. Button payloads (``/ask_fee``) skip the NLU
@@ -48,6 +56,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.web import senders
 from channels.web.message_ids import InFlight, handle_once, is_valid_message_id, redis_claims
 
 logger = logging.getLogger(__name__)
@@ -174,6 +183,18 @@ def check_sender_is_ours(sender: str) -> None:
         raise RequestError("invalid_sender")
 
 
+def check_sender(sender: Any, key: bytes) -> str:
+    """``sender`` if this channel issued it under ``key`` (channels/web/senders.py): missing or
+    malformed, or another channel's (400 ``invalid_sender``); well-formed but not issued here
+    (403 ``sender_not_issued``)."""
+    if not isinstance(sender, str) or not SENDER_RE.match(sender):
+        raise RequestError("invalid_sender")
+    check_sender_is_ours(sender)
+    if not senders.is_issued(key, sender):
+        raise RequestError("sender_not_issued", 403)
+    return sender
+
+
 def message_text(raw: Any) -> str:
     """The message as clean text (:func:`clean_text`): not text (400), too long (413), a payload
     with anything but identifiers (400)."""
@@ -192,14 +213,12 @@ def request_error_response(error: RequestError) -> HTTPResponse:
     return error_response(error.code, error.status, **extra)
 
 
-def parse_request(body: bytes) -> dict[str, Any]:
+def parse_request(body: bytes, key: bytes) -> dict[str, Any]:
     """Validated ``{"sender", "message", "metadata"}`` from the request body, plus
-    ``"message_id"`` if the body has one (400 if it is not 1–64 characters of [A-Za-z0-9_-])."""
+    ``"message_id"`` if the body has one (400 if it is not 1–64 characters of [A-Za-z0-9_-]).
+    The sender must be one this channel issued under ``key`` (:func:`check_sender`)."""
     data = read_json_object(body)
-    sender = data.get("sender")
-    if not isinstance(sender, str) or not SENDER_RE.match(sender):
-        raise RequestError("invalid_sender")
-    check_sender_is_ours(sender)
+    sender = check_sender(data.get("sender"), key)
     message = message_text(data.get("message"))
     if not message:
         raise RequestError("empty_message")
@@ -261,8 +280,17 @@ def pushed_messages(tracker: DialogueStateTracker | None, since: float) -> list[
 class WebChatInput(InputChannel):
     """``POST /webhooks/webchat/webhook`` for the web widget; metadata reaches the bot."""
 
-    def __init__(self) -> None:
+    def __init__(self, sender_key: bytes | None = None) -> None:
         self.in_flight = InFlight()  # (sender, message id) -> the task handling it
+        self._sender_key = sender_key  # None: read from the settings when the blueprint is made
+
+    def sender_key(self) -> bytes:
+        """The key that signs this channel's sender ids (channels/web/senders.py ``sender_key``)."""
+        if self._sender_key is None:
+            from bot.settings import Settings
+
+            self._sender_key = senders.sender_key(Settings.from_env())
+        return self._sender_key
 
     @classmethod
     def name(cls) -> str:
@@ -274,6 +302,11 @@ class WebChatInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webchat = Blueprint(f"webchat_{type(self).__name__}", __name__)
+        key = self.sender_key()  # at start-up: a bad WEB_SENDER_SECRET stops the server here
+
+        @webchat.route("/session", methods=["POST"])
+        async def new_session(request: Request) -> HTTPResponse:
+            return response.json({"sender": senders.issue(key)}, headers={"Cache-Control": "no-store"})
 
         @webchat.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -283,11 +316,9 @@ class WebChatInput(InputChannel):
             if sender is None:
                 return response.json(body)
             try:
-                if not SENDER_RE.match(sender):
-                    raise RequestError("invalid_sender")
+                check_sender(sender, key)  # another conversation's state and staff messages stay there
                 since = None
                 if raw_since is not None:
-                    check_sender_is_ours(sender)  # another channel's staff messages stay there
                     since = parse_since(raw_since)
             except RequestError as e:
                 return request_error_response(e)
@@ -302,7 +333,7 @@ class WebChatInput(InputChannel):
         @webchat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
-                data = parse_request(request.body or b"")
+                data = parse_request(request.body or b"", key)
             except RequestError as e:
                 return request_error_response(e)
             sender, metadata = data["sender"], data["metadata"]
@@ -343,6 +374,6 @@ class WebChatInput(InputChannel):
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         try:
-            return parse_request(request.body or b"")["metadata"]
+            return parse_request(request.body or b"", self.sender_key())["metadata"]
         except RequestError:
             return None

@@ -36,6 +36,32 @@ async def test_handoff_opens_a_ticket_with_a_masked_transcript_and_pauses(
     assert dispatcher.messages[0]["ticket"] == ticket.id
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_second_handoff_request_joins_the_open_ticket(kb, kb_url, domain, make_tracker, lang):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    sender = f"handoff-twice-{lang}"
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    tracker = make_tracker("转人工", intent="human_handoff", slots={"language": lang}, sender=sender,
+                           events=[{"event": "user", "text": "转人工"}])
+    assert await ActionHandoff().run(first, tracker, domain) == [ConversationPaused()]
+    again = make_tracker("还是要人工，我的电话13812345678", intent="human_handoff", slots={"language": lang},
+                         sender=sender, events=[{"event": "user", "text": "转人工"},
+                                                {"event": "user", "text": "还是要人工，我的电话13812345678"}])
+    assert await ActionHandoff().run(second, again, domain) == [ConversationPaused()]
+    (ticket,) = rows(kb_url, HandoffTicket, sender)
+    assert first.messages[0]["response"] == "reply_handoff_opened"
+    assert second.messages == [{**second.messages[0], "response": "reply_handoff_already_open", "ticket": ticket.id}]
+    assert [t["text"] for t in ticket.transcript] == ["转人工", "还是要人工，我的电话138****5678"]
+
+    from bot.nlg import action_responses
+
+    variants = action_responses()["reply_handoff_already_open"]
+    chosen = next(v for v in variants if (v.get("condition") or [{}])[0].get("value") == lang) \
+        if lang == "zh" else next(v for v in variants if not v.get("condition"))
+    assert "{ticket}" in chosen["text"] and ("工作人员" in chosen["text"]) == (lang == "zh")
+
+
 @pytest.mark.parametrize("rating,response", [("up", "reply_rating_thanks"), ("down", None)])
 async def test_rating_is_stored_with_service_aspect_language(kb, kb_url, dispatcher, domain, make_tracker,
                                                              rating, response):

@@ -26,12 +26,15 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.web_senders import issued_sender
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_PY = ROOT / ".venv" / "bin" / "python"
@@ -142,6 +145,10 @@ class Stack:
     def tracker(self, sender: str) -> dict:
         return http_get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
 
+    def new_sender(self) -> str:
+        """A sender id issued by the web chat channel (it takes no other), as the widget gets one."""
+        return issued_sender(self.rasa_url)
+
     def logs(self) -> str:
         return "\n".join(s.tail() for s in self.servers)
 
@@ -200,14 +207,19 @@ def webchat_stack(tmp_path_factory) -> Iterator[Stack]:
 class FakeRasa:
     """A loopback Rasa double: ``replies`` maps a message to the JSON list to answer with.
 
+    Like the webchat channel it issues sender ids (``POST /webhooks/webchat/session``; they are kept
+    in ``issued``) and refuses a message from any other sender with 403 ``sender_not_issued`` (or
+    every message while ``refuse_all`` is set); ``received`` has every message posted, refused or not.
     Also serves ``/embed.html``: a third-party page that embeds the widget with one script tag.
-    ``stop()`` / ``start()`` simulate a server restart on the same port.
+    ``stop()`` / ``start()`` simulate a server restart on the same port (the issued ids stay valid).
     """
 
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.received: list[dict] = []
+        self.issued: list[str] = []
+        self.refuse_all = False
         self.replies: dict = {}
         self.widget_src = ""
         self._server: ThreadingHTTPServer | None = None
@@ -252,8 +264,18 @@ class FakeRasa:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                data = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                if self.path == "/webhooks/webchat/session":
+                    sender = f"web-fake{len(fake.issued)}.{uuid.uuid4().hex}"
+                    fake.issued.append(sender)
+                    self._send(200, json.dumps({"sender": sender}).encode())
+                    return
+                data = json.loads(raw or b"{}")
                 fake.received.append(data)
+                if fake.refuse_all or data.get("sender") not in fake.issued:
+                    self._send(403, json.dumps({"error": "sender_not_issued",
+                                                "detail": {"zh": "会话标识无效。", "en": "Not issued here."}}).encode())
+                    return
                 reply = fake.reply_for(data.get("message", ""))
                 self._send(200, json.dumps(reply, ensure_ascii=False).encode())
 
@@ -288,6 +310,7 @@ def fake(fake_rasa: FakeRasa, fake_page_server: str) -> Iterator[FakeRasa]:
         fake_rasa.start()
     fake_rasa.replies = {}
     fake_rasa.received.clear()
+    fake_rasa.refuse_all = False
     fake_rasa.widget_src = f"{fake_page_server}/static/widget.js"
     yield fake_rasa
     if fake_rasa._server is None:

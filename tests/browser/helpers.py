@@ -46,7 +46,8 @@ def is_english(text: str) -> bool:
 
 
 def wait_ready(page) -> None:
-    page.wait_for_function("() => window.GovAssistChat && typeof window.GovAssistChat.sender === 'string'")
+    """The widget has started (its sender id comes with the first message: ``sender`` is null until then)."""
+    page.wait_for_function("() => window.GovAssistChat && typeof window.GovAssistChat.send === 'function'")
 
 
 def open_page(page, url: str) -> None:
@@ -87,5 +88,5 @@ def user_texts(page) -> list[str]:
     return page.locator(".gw-msg.gw-user .gw-bubble").all_text_contents()
 
 
-def sender(page) -> str:
+def sender(page) -> str | None:
     return page.evaluate("() => window.GovAssistChat.sender")

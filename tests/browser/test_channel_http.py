@@ -11,16 +11,12 @@ from tests.browser.helpers import is_chinese, is_english
 pytestmark = pytest.mark.browser
 
 
-def sid() -> str:
-    return f"http-{uuid.uuid4()}"
-
-
 def texts(messages) -> list[str]:
     return [m.get("text", "") for m in messages if "text" in m]
 
 
 def test_metadata_reaches_the_tracker_and_forces_the_language(webchat_stack):
-    s = sid()
+    s = webchat_stack.new_sender()
     status, messages = webchat_stack.say(s, "护照怎么办理？", {"language": "en"})
     assert status == 200 and messages and all(m["recipient_id"] == s for m in messages)
     assert all(is_english(t) for t in texts(messages)), messages
@@ -35,7 +31,7 @@ def test_metadata_reaches_the_tracker_and_forces_the_language(webchat_stack):
 
 
 def test_replies_have_the_rest_channel_shape(webchat_stack):
-    s = sid()
+    s = webchat_stack.new_sender()
     status, messages = webchat_stack.say(s, "How do I apply for a passport?")
     assert status == 200 and isinstance(messages, list)
     with_buttons = [m for m in messages if m.get("buttons")]
@@ -44,10 +40,10 @@ def test_replies_have_the_rest_channel_shape(webchat_stack):
 
 
 def test_length_cap(webchat_stack):
-    status, body = webchat_stack.say(sid(), "长" * 2001)
+    status, body = webchat_stack.say(webchat_stack.new_sender(), "长" * 2001)
     assert status == 413 and body["error"] == "message_too_long" and body["max_chars"] == 2000
     assert "2000" in body["detail"]["zh"] and "2000" in body["detail"]["en"]
-    status, body = webchat_stack.say(sid(), "长" * 2000)
+    status, body = webchat_stack.say(webchat_stack.new_sender(), "长" * 2000)
     assert status == 200 and isinstance(body, list)
     huge = b'{"sender":"a","message":"' + b"x" * 500_000 + b'"}'
     status, body = http_post(f"{webchat_stack.rasa_url}/webhooks/webchat/webhook", huge)
@@ -74,7 +70,7 @@ def test_length_cap(webchat_stack):
     "'; DROP TABLE events; --",
 ])
 def test_any_script_or_odd_input_gets_an_answer(webchat_stack, message):
-    status, body = webchat_stack.say(sid(), message, {"language": "zh"})
+    status, body = webchat_stack.say(webchat_stack.new_sender(), message, {"language": "zh"})
     if status == 400:  # nothing left after dropping control characters
         assert body["error"] == "empty_message"
     else:
@@ -82,21 +78,24 @@ def test_any_script_or_odd_input_gets_an_answer(webchat_stack, message):
     assert http_get(f"{webchat_stack.rasa_url}/status")["model_file"]
 
 
-@pytest.mark.parametrize("raw, error", [
-    (b"{not json", "invalid_json"),
-    (b'{"message": "hi"}', "invalid_sender"),
-    (b'{"sender": "../../etc", "message": "hi"}', "invalid_sender"),
-    (b'{"sender": "s", "message": ["hi"]}', "invalid_message"),
-    (b'{"sender": "s", "message": "   "}', "empty_message"),
-    (b'{"sender": "s", "message": "hi", "metadata": "zh"}', "invalid_metadata"),
+@pytest.mark.parametrize("raw, status, error", [
+    (b"{not json", 400, "invalid_json"),
+    (b'{"message": "hi"}', 400, "invalid_sender"),
+    (b'{"sender": "../../etc", "message": "hi"}', 400, "invalid_sender"),
+    (b'{"sender": "telegram-42", "message": "hi"}', 400, "invalid_sender"),
+    (b'{"sender": "web-UUID", "message": "hi"}', 403, "sender_not_issued"),  # made up, as the old widget did
+    (b'{"sender": "ISSUED", "message": ["hi"]}', 400, "invalid_message"),
+    (b'{"sender": "ISSUED", "message": "   "}', 400, "empty_message"),
+    (b'{"sender": "ISSUED", "message": "hi", "metadata": "zh"}', 400, "invalid_metadata"),
 ])
-def test_bad_requests(webchat_stack, raw, error):
-    status, body = http_post(f"{webchat_stack.rasa_url}/webhooks/webchat/webhook", raw)
-    assert status == 400 and body["error"] == error and body["detail"]["zh"] and body["detail"]["en"]
+def test_bad_requests(webchat_stack, raw, status, error):
+    raw = raw.replace(b"ISSUED", webchat_stack.new_sender().encode()).replace(b"UUID", str(uuid.uuid4()).encode())
+    got, body = http_post(f"{webchat_stack.rasa_url}/webhooks/webchat/webhook", raw)
+    assert got == status and body["error"] == error and body["detail"]["zh"] and body["detail"]["en"]
 
 
 def test_health_reports_the_handoff(webchat_stack):
-    s = sid()
+    s = webchat_stack.new_sender()
     health = f"{webchat_stack.rasa_url}/webhooks/webchat/?sender={s}"
     assert http_get(health) == {"status": "ok", "paused": False}
     status, messages = webchat_stack.say(s, "I want to talk to a person", {"language": "en"})
@@ -109,7 +108,7 @@ def test_staff_messages_reach_the_widget_through_the_rasa_api(webchat_stack):
     """The staff console's calls (actions/staff_relay.py): set the ``staff_message`` slot, run
     ``action_relay_staff_message`` on the paused conversation, and at the end resume it; the widget
     gets the relayed messages from the health check with ``since``."""
-    s = sid()
+    s = webchat_stack.new_sender()
     api = f"{webchat_stack.rasa_url}/conversations/{s}"
     health = f"{webchat_stack.rasa_url}/webhooks/webchat/?sender={s}"
     status, messages = webchat_stack.say(s, "I want to talk to a person", {"language": "en"})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -13,15 +14,22 @@ from channels.web.channel import (
     parse_request,
     with_language,
 )
+from tests.web_senders import KEY, signed
+
+S = signed()  # a sender id the channel issued (under the test key)
 
 
 def body(**fields) -> bytes:
     return json.dumps(fields, ensure_ascii=False).encode("utf-8")
 
 
+def parse(raw: bytes) -> dict:
+    return parse_request(raw, KEY)
+
+
 def test_valid_request_keeps_metadata():
-    data = parse_request(body(sender="web-1", message=" 护照怎么办理？ ", metadata={"language": "en", "page": "/"}))
-    assert data == {"sender": "web-1", "message": "护照怎么办理？", "metadata": {"language": "en", "page": "/"}}
+    data = parse(body(sender=S, message=" 护照怎么办理？ ", metadata={"language": "en", "page": "/"}))
+    assert data == {"sender": S, "message": "护照怎么办理？", "metadata": {"language": "en", "page": "/"}}
 
 
 @pytest.mark.parametrize("raw, code, status", [
@@ -30,27 +38,31 @@ def test_valid_request_keeps_metadata():
     (body(message="hi"), "invalid_sender", 400),
     (body(sender="a/b", message="hi"), "invalid_sender", 400),
     (body(sender="x" * 129, message="hi"), "invalid_sender", 400),
-    (body(sender="s", message=42), "invalid_message", 400),
-    (body(sender="s", message=" \u0000\t "), "empty_message", 400),
-    (body(sender="s", message="长" * (MAX_MESSAGE_CHARS + 1)), "message_too_long", 413),
-    (body(sender="s", message="hi", metadata=[1]), "invalid_metadata", 400),
-    (body(sender="s", message="hi", metadata={"blob": "x" * 5000}), "invalid_metadata", 400),
+    (body(sender="s", message="hi"), "sender_not_issued", 403),
+    (body(sender=f"web-{uuid.uuid4()}", message="hi"), "sender_not_issued", 403),  # made up by an old widget
+    (body(sender=S[:-1] + ("A" if S[-1] != "A" else "B"), message="hi"), "sender_not_issued", 403),
+    (body(sender=signed(b"another key" * 3), message="hi"), "sender_not_issued", 403),
+    (body(sender=S, message=42), "invalid_message", 400),
+    (body(sender=S, message=" \u0000\t "), "empty_message", 400),
+    (body(sender=S, message="长" * (MAX_MESSAGE_CHARS + 1)), "message_too_long", 413),
+    (body(sender=S, message="hi", metadata=[1]), "invalid_metadata", 400),
+    (body(sender=S, message="hi", metadata={"blob": "x" * 5000}), "invalid_metadata", 400),
     (b"{" + b" " * 70_000 + b"}", "body_too_large", 413),
     (b"[" * 60_000, "invalid_json", 400),  # too deep for the JSON parser: a bad request, not a 500
 ])
 def test_bad_requests_are_refused(raw, code, status):
     with pytest.raises(RequestError) as e:
-        parse_request(raw)
+        parse(raw)
     assert (e.value.code, e.value.status) == (code, status)
 
 
 def test_longest_message_allowed_counts_characters_not_bytes():
     longest = "😀" * MAX_MESSAGE_CHARS  # 4 bytes and 2 UTF-16 units each
-    assert parse_request(body(sender="s", message=longest))["message"] == longest
+    assert parse(body(sender=S, message=longest))["message"] == longest
 
 
 def test_unknown_language_is_dropped():
-    assert parse_request(body(sender="s", message="hi", metadata={"language": "fr"}))["metadata"] == {}
+    assert parse(body(sender=S, message="hi", metadata={"language": "fr"}))["metadata"] == {}
 
 
 def test_clean_text_drops_controls_and_lone_surrogates():

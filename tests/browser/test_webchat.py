@@ -1,9 +1,13 @@
 """The chat widget on the demo page against the real Rasa server, action server and page server."""
 from __future__ import annotations
 
+import json
+import uuid
+
 import pytest
 from playwright.sync_api import expect
 
+from channels.web.senders import ISSUED_RE
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.helpers import (
     ask,
@@ -15,6 +19,7 @@ from tests.browser.helpers import (
     open_page,
     sender,
     user_texts,
+    wait_ready,
     wait_replies,
 )
 
@@ -66,7 +71,7 @@ def test_quick_reply_then_reload_keeps_the_conversation(webchat_stack, new_page)
 
     sid, users, bots = sender(page), user_texts(page), bot_texts(page)
     page.reload()
-    page.wait_for_function("() => window.GovAssistChat && window.GovAssistChat.sender")
+    wait_ready(page)
     assert sender(page) == sid
     assert user_texts(page) == users
     assert bot_texts(page) == bots
@@ -74,6 +79,73 @@ def test_quick_reply_then_reload_keeps_the_conversation(webchat_stack, new_page)
     replies = click_reply(page, "收费")
     assert is_chinese(replies[0]) and "护照" in replies[0], replies
     assert sender(page) == sid
+
+
+def test_the_history_stays_in_the_tab_and_ends_with_the_session(webchat_stack, new_page):
+    page = new_page(locale="zh-CN")
+    open_page(page, webchat_stack.web_url)
+    ask(page, "护照怎么办理？")
+    key = "govassist-webchat:" + webchat_stack.rasa_url
+    assert page.evaluate(f"sessionStorage.getItem({json.dumps(key)})")
+    assert page.evaluate("localStorage.length") == 0  # nothing outlives the session
+    other = page.context.new_page()  # another tab of the same browser: a new session
+    open_page(other, webchat_stack.web_url)
+    assert user_texts(other) == [] and sender(other) != sender(page)
+
+
+def user_events(stack, sid: str) -> list[dict]:
+    return [e for e in stack.tracker(sid)["events"] if e["event"] == "user"]
+
+
+def test_the_widget_asks_for_a_signed_sender_with_its_first_message(webchat_stack, new_page):
+    page = new_page(locale="zh-CN")
+    open_page(page, webchat_stack.web_url)
+    assert sender(page) is None  # nothing asked for before there is something to send
+    replies = ask(page, "护照怎么办理？")
+    assert "护照" in replies[0], replies
+    sid = sender(page)
+    assert ISSUED_RE.fullmatch(sid), sid  # issued and signed by the channel
+    assert [e["text"] for e in user_events(webchat_stack, sid)] == ["护照怎么办理？"]
+    assert page.errors == [] and page.console_errors == []
+
+
+def test_a_stale_unsigned_sender_is_replaced_without_losing_the_queued_message(webchat_stack, new_page):
+    """What an older widget left in this browser: a sender it made up, a conversation handed over
+    to staff, and a message still waiting to be sent. The channel refuses that sender; the widget
+    gets a new one and sends the waiting message (with its own message id) in a new conversation."""
+    stale, message_id = f"web-{uuid.uuid4()}", uuid.uuid4().hex
+    saved = {"sender": stale, "lang": "zh", "open": True, "paused": True, "pushWatch": True, "pushSince": 0,
+             "history": [{"id": "h1", "who": "user", "text": "转人工"},
+                         {"id": "h2", "who": "bot", "text": "已为您转接人工服务（工单号：1）。"},
+                         {"id": message_id, "who": "user", "text": "护照要带什么材料？", "status": "pending"}],
+             "queue": [{"id": message_id, "message": "护照要带什么材料？", "lang": "zh"}]}
+    page = new_page(locale="zh-CN")
+    page.add_init_script(  # before the widget reads it; once (not again on the reload below)
+        "if (!sessionStorage.getItem('seeded')) { sessionStorage.setItem('seeded', '1'); "
+        f"sessionStorage.setItem({json.dumps('govassist-webchat:' + webchat_stack.rasa_url)}, "
+        f"{json.dumps(json.dumps(saved, ensure_ascii=False))}); }}")
+    refused = []
+    page.on("response", lambda r: r.status in (400, 403) and "/webhooks/webchat/" in r.url and refused.append(r.url))
+    page.goto(webchat_stack.web_url)
+    wait_ready(page)
+    replies = wait_replies(page, 1)
+    assert "需要准备" in replies[0], replies
+    sid = sender(page)
+    assert sid != stale and ISSUED_RE.fullmatch(sid), sid
+    assert [(e["text"], e.get("message_id")) for e in user_events(webchat_stack, sid)] == [("护照要带什么材料？", message_id)]
+    assert user_events(webchat_stack, stale) == []
+    assert refused and all(stale in url for url in refused), refused  # only the stale one was refused
+    expect(page.locator(".gw-msg.gw-user[data-status]")).to_have_count(0)  # sent, not failed
+    expect(page.locator(".gw-note")).to_have_count(0)
+    expect(page.locator(".gw-handoff")).to_be_hidden()  # that handover belonged to the refused conversation
+    assert user_texts(page) == ["转人工", "护照要带什么材料？"]  # the history stays on this device
+    # the new sender is kept like the old one was: a reload continues the new conversation
+    page.reload()
+    wait_ready(page)
+    assert sender(page) == sid
+    assert "护照" in ask(page, "要多少钱？")[0]
+    assert len(user_events(webchat_stack, sid)) == 2
+    assert page.errors == []
 
 
 def test_feedback_buttons(webchat_stack, new_page):
@@ -114,7 +186,7 @@ def test_switching_language_changes_the_interface_and_the_replies(webchat_stack,
     assert is_chinese(replies[0]), replies
 
     page.reload()  # the choice is remembered
-    page.wait_for_function("() => window.GovAssistChat && window.GovAssistChat.sender")
+    wait_ready(page)
     expect(page.locator(".gw-send")).to_have_text("发送")
 
 
@@ -135,7 +207,7 @@ def test_handoff_shows_passed_to_staff(webchat_stack, new_page):
     page.wait_for_function("() => !document.querySelector('#govassist-webchat').shadowRoot"
                            ".querySelector('.gw-msg.gw-user[data-status]')")
     page.reload()
-    page.wait_for_function("() => window.GovAssistChat && window.GovAssistChat.sender")
+    wait_ready(page)
     expect(banner).to_be_visible()
     page.get_by_role("button", name="English").click()
     expect(banner).to_contain_text("Passed to staff")

@@ -2,12 +2,13 @@
 the length cap and embedding in another site with one script tag."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ask, bot_texts, open_page, user_texts, wait_replies
+from tests.browser.helpers import ask, bot_texts, open_page, user_texts, wait_ready, wait_replies
 
 pytestmark = pytest.mark.browser
 
@@ -95,7 +96,7 @@ def test_reconnects_after_a_server_restart_without_losing_messages(new_page, fak
 
     # a reload during the outage keeps the queued message (and the history)
     page.reload()
-    page.wait_for_function("() => window.GovAssistChat && window.GovAssistChat.sender")
+    wait_ready(page)
     expect(page.locator(".gw-conn")).to_be_visible()
     page.locator(".gw-input").fill("第三条")
     page.locator(".gw-input").press("Enter")
@@ -152,8 +153,60 @@ def test_new_conversation_clears_this_device(new_page, fake, fake_page_server):
     page.accept_dialogs = True
     page.get_by_role("button", name="开始新对话（清除本机记录）").click()
     expect(page.locator(".gw-msg:not(.gw-welcome)")).to_have_count(0)
-    assert page.evaluate("() => window.GovAssistChat.sender") != first
+    assert page.evaluate("() => window.GovAssistChat.sender") is None  # a new one comes with the next message
     page.reload()
-    page.wait_for_function("() => window.GovAssistChat && window.GovAssistChat.sender")
+    wait_ready(page)
     expect(page.locator(".gw-msg:not(.gw-welcome)")).to_have_count(0)
     assert len(page.dialogs) == 2
+    assert ask(page, "新的问题") == ["echo: 新的问题"]
+    assert fake.received[-1]["sender"] == page.evaluate("() => window.GovAssistChat.sender") != first
+    assert fake.received[-1]["sender"] in fake.issued
+
+
+def stored_state(fake, sender: str, message: str, message_id: str) -> str:
+    """A script that leaves what an older widget kept in this browser: a sender it made up and a
+    message still waiting to be sent."""
+    saved = {"sender": sender, "lang": "zh", "open": True, "history": [
+        {"id": message_id, "who": "user", "text": message, "status": "pending"}],
+        "queue": [{"id": message_id, "message": message, "lang": "zh"}]}
+    return (f"sessionStorage.setItem({json.dumps('govassist-webchat:' + fake.url)}, "
+            f"{json.dumps(json.dumps(saved, ensure_ascii=False))})")
+
+
+def test_a_refused_sender_is_replaced_and_the_message_sent_again_with_its_id(new_page, fake, fake_page_server):
+    page = new_page(locale="zh-CN")
+    page.add_init_script(stored_state(fake, "web-made-up-by-an-older-widget", "还在排队的消息", "queued-1"))
+    page.goto(fake_page_server + "/")
+    expect(page.locator(".gw-msg.gw-bot:not(.gw-welcome)")).to_have_count(1, timeout=20_000)
+    assert bot_texts(page) == ["echo: 还在排队的消息"]
+    refused, sent = fake.received
+    assert refused["sender"] == "web-made-up-by-an-older-widget"
+    assert sent["sender"] == fake.issued[-1] == page.evaluate("() => window.GovAssistChat.sender")
+    assert refused["message_id"] == sent["message_id"] == "queued-1"  # the same message, the same id
+    expect(page.locator(".gw-msg.gw-user[data-status]")).to_have_count(0)
+    expect(page.locator(".gw-note")).to_have_count(0)  # no "not sent" note: nothing was lost
+    assert ask(page, "下一条") == ["echo: 下一条"]
+    assert fake.received[-1]["sender"] == sent["sender"]  # kept
+    assert page.errors == []
+
+
+def test_new_sender_ids_refused_again_back_off_like_a_lost_connection(new_page, fake, fake_page_server):
+    """Several hosts signing with different keys (no shared WEB_SENDER_SECRET): every new sender id
+    is refused too. The widget tries a few, then waits with the reconnection banner and backs off
+    instead of asking again and again; when the ids are taken again, the message goes through."""
+    fake.refuse_all = True
+    page = new_page(locale="en-US")
+    open_page(page, fake_page_server + "/")
+    issued_before = len(fake.issued)
+    page.locator(".gw-input").fill("anyone there?")
+    page.locator(".gw-input").press("Enter")
+    expect(page.locator(".gw-conn")).to_contain_text("Reconnecting", timeout=10_000)
+    time.sleep(4)
+    assert 3 <= len(fake.issued) - issued_before <= 6, len(fake.issued) - issued_before
+    expect(page.locator(".gw-msg.gw-user[data-status=pending]")).to_have_count(1)  # still waiting, not failed
+    fake.refuse_all = False
+    expect(page.locator(".gw-msg.gw-bot:not(.gw-welcome)")).to_have_count(1, timeout=30_000)
+    assert bot_texts(page) == ["echo: anyone there?"]
+    expect(page.locator(".gw-conn")).to_be_hidden()
+    assert len({m["message_id"] for m in fake.received}) == 1  # one message throughout
+    assert page.errors == []

@@ -5,10 +5,20 @@ import pytest
 
 from channels.rest import parse_rest_request
 from channels.web.channel import RequestError, parse_request
+from tests.web_senders import KEY, signed
+
+SENDER = signed()  # the web chat takes only the sender ids it issued
 
 
-def body(sender="web-abc123", message="hi"):
+def body(sender=SENDER, message="hi"):
     return json.dumps({"sender": sender, "message": message}).encode()
+
+
+def parse_web_request(raw: bytes) -> dict:
+    return parse_request(raw, KEY)
+
+
+PARSERS = pytest.mark.parametrize("parse", [parse_web_request, parse_rest_request], ids=["web", "rest"])
 
 
 @pytest.mark.parametrize("message", [
@@ -19,7 +29,7 @@ def body(sender="web-abc123", message="hi"):
     '/rate{"rating": 1}',
     "护照怎么办理？",
 ])
-@pytest.mark.parametrize("parse", [parse_request, parse_rest_request])
+@PARSERS
 def test_ordinary_messages_and_button_payloads_pass(parse, message):
     assert parse(body(message=message))["message"] == message
 
@@ -34,14 +44,14 @@ def test_ordinary_messages_and_button_payloads_pass(parse, message):
     '/inform_service' + '{"s":"x",' * 3 + '"t":"y"}',
     '/rate{' + ",".join(f'"k{i}":"v"' for i in range(9)) + '}',          # too many entities
 ])
-@pytest.mark.parametrize("parse", [parse_request, parse_rest_request])
+@PARSERS
 def test_payloads_with_anything_but_identifiers_are_refused(parse, message):
     with pytest.raises(RequestError) as err:
         parse(body(message=message))
     assert err.value.code == "invalid_payload" and err.value.status == 400
 
 
-@pytest.mark.parametrize("parse", [parse_request, parse_rest_request])
+@PARSERS
 @pytest.mark.parametrize("sender", ["telegram-123456789", "Telegram-42"])
 def test_another_channels_conversation_cannot_be_joined(parse, sender):
     with pytest.raises(RequestError) as err:
@@ -49,7 +59,16 @@ def test_another_channels_conversation_cannot_be_joined(parse, sender):
     assert err.value.code == "invalid_sender"
 
 
+@pytest.mark.parametrize("sender", ["web-abc123", SENDER[:-1] + ("A" if SENDER[-1] != "A" else "B"),
+                                    signed(b"not the channel's key, 32 bytes.")])
+def test_a_web_sender_the_channel_did_not_issue_is_refused(sender):
+    with pytest.raises(RequestError) as err:
+        parse_web_request(body(sender=sender))
+    assert (err.value.code, err.value.status) == ("sender_not_issued", 403)
+
+
 def test_the_refusal_is_worded_in_both_languages():
     from channels.web.channel import ERRORS
 
-    assert ERRORS["invalid_payload"]["zh"] and ERRORS["invalid_payload"]["en"]
+    for code in ("invalid_payload", "invalid_sender", "sender_not_issued"):
+        assert ERRORS[code]["zh"] and ERRORS[code]["en"]

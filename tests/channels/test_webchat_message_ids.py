@@ -21,6 +21,7 @@ from sanic import Sanic
 from channels.web.channel import ERRORS, WebChatInput
 from channels.web.message_ids import answered_turn
 from tests.telegram.bot_api_double import free_port
+from tests.web_senders import KEY, signed
 
 URL = "/webhooks/webchat/webhook"
 
@@ -66,7 +67,7 @@ async def serve(agent: FakeAgent, servers: list) -> Replica:
     """The channel's blueprint on its own Sanic app (its own WebChatInput), as ``rasa run`` does."""
     app = Sanic(f"webchat_ids_{uuid.uuid4().hex[:8]}", configure_logging=False)
     app.ctx.agent = agent
-    register([WebChatInput.from_credentials(None)], app, "/webhooks/")
+    register([WebChatInput(sender_key=KEY)], app, "/webhooks/")  # replicas share the key
     port = free_port()
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
     await server.startup()
@@ -104,7 +105,7 @@ def body(sender: str, message_id: str | None, message: str = "护照怎么办理
 
 
 def sender() -> str:
-    return f"web-{uuid.uuid4()}"
+    return signed()
 
 
 async def test_the_same_message_id_twice_is_handled_once_and_answered_the_same(one):

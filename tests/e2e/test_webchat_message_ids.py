@@ -33,7 +33,7 @@ def user_events(bot, sender: str) -> list[dict]:
 
 
 def test_the_same_message_id_twice_makes_one_turn_and_the_same_reply(bot):
-    sender, message_id = f"web-{uuid.uuid4()}", str(uuid.uuid4())
+    sender, message_id = bot.web_sender(), str(uuid.uuid4())
     first = post(bot, sender, message_id)
     again = post(bot, sender, message_id)
     assert first[0] == 200 and first[1] and any("护照" in m.get("text", "") for m in first[1])
@@ -42,7 +42,7 @@ def test_the_same_message_id_twice_makes_one_turn_and_the_same_reply(bot):
 
 
 def test_concurrent_posts_with_one_message_id_make_one_turn(bot):
-    sender, message_id = f"web-{uuid.uuid4()}", str(uuid.uuid4())
+    sender, message_id = bot.web_sender(), str(uuid.uuid4())
     with ThreadPoolExecutor(3) as pool:
         answers = list(pool.map(lambda _: post(bot, sender, message_id), range(3)))
     assert answers[0][0] == 200 and answers[0][1]
@@ -51,7 +51,7 @@ def test_concurrent_posts_with_one_message_id_make_one_turn(bot):
 
 
 def test_a_retry_after_the_client_gave_up_gets_the_first_attempts_answer(bot):
-    sender, message_id = f"web-{uuid.uuid4()}", str(uuid.uuid4())
+    sender, message_id = bot.web_sender(), str(uuid.uuid4())
     try:
         post(bot, sender, message_id, timeout=0.05)  # the widget's timeout: the answer is lost
     except (TimeoutError, socket.timeout, urllib.error.URLError):
@@ -63,7 +63,7 @@ def test_a_retry_after_the_client_gave_up_gets_the_first_attempts_answer(bot):
 
 
 def test_a_different_message_id_is_a_new_turn(bot):
-    sender = f"web-{uuid.uuid4()}"
+    sender = bot.web_sender()
     post(bot, sender, "first-1")
     post(bot, sender, "second-2")
     assert [e.get("message_id") for e in user_events(bot, sender)] == ["first-1", "second-2"]

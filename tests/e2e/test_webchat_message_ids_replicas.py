@@ -13,6 +13,7 @@ import pytest
 
 from bench.stacks import Stack, session_processes
 from tests.stack import trained_model
+from tests.web_senders import issued_sender
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(900)]
 
@@ -47,7 +48,8 @@ def prod():
 
 def test_one_message_id_on_both_replicas_at_once_is_one_turn(prod):
     a, b = prod.replica_urls[:2]
-    sender, message_id = f"web-{uuid.uuid4()}", str(uuid.uuid4())
+    # issued through nginx by either replica, taken by both (they share the key file in the data directory)
+    sender, message_id = issued_sender(prod.url), str(uuid.uuid4())
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda url: post(url, sender, message_id), [a, b, a, b]))
     assert answers[0] and any("护照" in m.get("text", "") for m in answers[0])

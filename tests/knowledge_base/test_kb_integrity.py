@@ -95,6 +95,22 @@ def test_backup_is_a_private_signed_archive_and_restores_tickets_and_feedback(kb
         assert len(s.execute(select(HandoffTicket)).all()) == 1
 
 
+def test_a_restore_adds_no_second_open_ticket_to_a_conversation(kb, filled, tmp_path):
+    path = tmp_path / "b.tar.gz"
+    assert kb("backup", path)[0] == 0
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    desk_tables(fresh)
+    with db.session_scope(fresh) as s:  # the same conversation handed over again here, another id
+        s.add(HandoffTicket(id=50, sender_id="web-1", channel="webchat", language="zh", reason="requested",
+                            transcript=[]))
+    code, out, err = kb("--database-url", fresh, "restore", path, "--user", "admin")
+    assert code == 0, err
+    assert "1 feedback" in out and "1 handoff_tickets rows were not restored" in err
+    with db.session_scope(fresh) as s:
+        assert s.execute(select(HandoffTicket.id).filter_by(sender_id="web-1")).scalars().all() == [50]
+        assert s.execute(select(Feedback.comment)).scalar() == "no office"
+
+
 @pytest.mark.parametrize("tamper, reason", [
     ("content", "does not match its SHA-256"), ("manifest", "signature is not valid"),
     ("signature", "signature is not valid"), ("extra_file", "differ from its manifest"),

@@ -9,6 +9,9 @@
  * the texts live in that data file, never in this code, and are loaded before anything is shown).
  *
  * Talks to Rasa's "webchat" input channel (channels/web/channel.py):
+ *   POST {rasa}/webhooks/webchat/session  → {"sender"}: a sender id the channel issued and signed; asked
+ *        for before the first message, and again when the channel refuses the one kept (made up by an
+ *        older widget, or signed under a key that has since been replaced); the channel takes no other
  *   POST {rasa}/webhooks/webchat/webhook  {"sender","message","metadata":{"language"},"message_id"}
  *        (message_id: the queued message's id, the same on every retry: the channel answers a
  *        message it already handled again instead of handling it twice)
@@ -27,6 +30,7 @@
   var PROBE_TIMEOUT_MS = 5000;
   var BACKOFF_MAX_MS = 30000;
   var POLL_MS = 3000; // while handed over to staff: ask for the messages staff sent
+  var MAX_SENDER_RENEWALS = 2; // new sender ids refused in a row before waiting as for a lost connection
 
   var I18N = null; // the interface texts, zh and en: widget-texts.json beside this file (loaded by boot)
 
@@ -113,15 +117,18 @@
   // ---------------------------------------------------------------- persistent state
   var storageKey = null;
   var state = null;
+  // sessionStorage: the conversation survives a reload of the tab, not the end of the session
+  // (a shared or public computer keeps no citizen's history)
   function storage() {
-    try { return window.localStorage; } catch (e) { return null; }
+    try { return window.sessionStorage; } catch (e) { return null; }
   }
   function loadState() {
     var saved = null;
     try { saved = JSON.parse((storage() && storage().getItem(storageKey)) || "null"); } catch (e) { saved = null; }
     saved = saved && typeof saved === "object" ? saved : {};
     return {
-      sender: typeof saved.sender === "string" && saved.sender ? saved.sender : "web-" + uuid(),
+      // issued by the channel (null until the first message needs one)
+      sender: typeof saved.sender === "string" && saved.sender ? saved.sender : null,
       lang: saved.lang === "zh" || saved.lang === "en" ? saved.lang : cfg.lang || browserLang(),
       open: typeof saved.open === "boolean" ? saved.open : cfg.open,
       history: Array.isArray(saved.history) ? saved.history.filter(validEntry) : [],
@@ -498,7 +505,55 @@
   var connection = "online";
 
   function webhookUrl() { return cfg.rasaUrl + "/webhooks/webchat/webhook"; }
-  function healthUrl() { return cfg.rasaUrl + "/webhooks/webchat/?sender=" + encodeURIComponent(state.sender); }
+  function sessionUrl() { return cfg.rasaUrl + "/webhooks/webchat/session"; }
+  function healthUrl() {
+    return cfg.rasaUrl + "/webhooks/webchat/" + (state.sender ? "?sender=" + encodeURIComponent(state.sender) : "");
+  }
+
+  // ---------------------------------------------------------------- the sender id
+  // The channel issues the sender ids (signed) and refuses any other, so the widget asks for one when
+  // it has none, and drops the one it has when the channel refuses it (that conversation is gone for
+  // this browser: the next message starts a new one, and nothing queued is lost).
+  var SENDER_ERRORS = ["invalid_sender", "sender_not_issued"];
+  var senderRequest = null; // one request for a sender id at a time
+  var senderRenewals = 0; // sender ids refused since the last message that went through
+
+  function obtainSender() {
+    if (state.sender) return Promise.resolve(state.sender);
+    if (!senderRequest) {
+      senderRequest = fetchWithTimeout(sessionUrl(), { method: "POST" }, PROBE_TIMEOUT_MS)
+        .then(function (res) {
+          if (!res.ok) throw new Error("HTTP " + res.status);
+          return res.json();
+        })
+        .then(function (json) {
+          if (!json || typeof json.sender !== "string" || !json.sender) throw new Error("no sender id");
+          if (!state.sender) { state.sender = json.sender; saveState(); }
+          return state.sender;
+        })
+        .finally(function () { senderRequest = null; });
+    }
+    return senderRequest;
+  }
+
+  function senderRefused(json) {
+    return !!json && typeof json === "object" && SENDER_ERRORS.indexOf(json.error) >= 0;
+  }
+
+  function dropSender(refused) {
+    if (!refused || state.sender !== refused) return; // already replaced
+    state.sender = null;
+    state.pushSince = null;
+    state.pushWatch = false;
+    stopPolling();
+    setPaused(false);
+    saveState();
+  }
+
+  // The response's JSON (null if it has none) with its status.
+  function readJson(res) {
+    return res.json().catch(function () { return null; }).then(function (json) { return { res: res, json: json }; });
+  }
 
   function setConnection(value) {
     if (connection === value) return;
@@ -579,7 +634,7 @@
   var unloading = false;
 
   function pollWanted() {
-    return !!cfg.rasaUrl && state.open && !unloading && (state.paused || state.pushWatch);
+    return !!cfg.rasaUrl && !!state.sender && state.open && !unloading && (state.paused || state.pushWatch);
   }
 
   function stopPolling() {
@@ -602,13 +657,13 @@
     var sender = state.sender;
     var url = healthUrl() + "&since=" + encodeURIComponent(String(state.pushSince === null ? 0 : state.pushSince));
     fetchWithTimeout(url, { method: "GET" }, PROBE_TIMEOUT_MS)
-      .then(function (res) {
-        if (!res.ok) throw new Error("HTTP " + res.status);
-        return res.json();
-      })
-      .then(function (json) {
+      .then(readJson)
+      .then(function (r) {
+        if (!r.res.ok && !senderRefused(r.json)) throw new Error("HTTP " + r.res.status);
         polling = false;
         pollFailures = 0;
+        if (!r.res.ok) { dropSender(sender); return; } // nothing more to fetch for that conversation
+        var json = r.json;
         if (sender === state.sender) handlePushed(json);
         schedulePoll(pollAgain || sender !== state.sender ? 0 : POLL_MS);
       })
@@ -649,25 +704,33 @@
     busy = true;
     showTyping(true);
     var item = state.queue[0];
-    // the queued message's id, the same on every retry: a message whose answer was lost is not
-    // handled twice (an id from an older widget that the channel would refuse is left out)
-    var body = JSON.stringify({ sender: state.sender, message: item.message,
-                                metadata: { language: item.lang || state.lang },
-                                message_id: MESSAGE_ID_RE.test(item.id) ? item.id : undefined });
-    fetchWithTimeout(webhookUrl(), { method: "POST", headers: { "Content-Type": "application/json" }, body: body },
-                     REQUEST_TIMEOUT_MS)
-      .then(function (res) {
-        return res.json().catch(function () { return null; }).then(function (json) {
-          return { res: res, json: json };
-        });
+    var sender = null;
+    obtainSender()
+      .then(function (issued) {
+        sender = issued;
+        // the queued message's id, the same on every retry (also with a new sender id): a message
+        // whose answer was lost is not handled twice (an id from an older widget that the channel
+        // would refuse is left out)
+        var body = JSON.stringify({ sender: sender, message: item.message,
+                                    metadata: { language: item.lang || state.lang },
+                                    message_id: MESSAGE_ID_RE.test(item.id) ? item.id : undefined });
+        return fetchWithTimeout(webhookUrl(), { method: "POST", headers: { "Content-Type": "application/json" },
+                                                body: body }, REQUEST_TIMEOUT_MS);
       })
+      .then(readJson)
       .then(function (r) {
         if (r.res.ok) {
+          senderRenewals = 0;
           state.queue.shift();
           setEntryStatus(item.id, null);
           attempt = 0;
           setConnection("online");
           handleReplies(r.json);
+        } else if (senderRefused(r.json)) {
+          // not this message's fault: it stays first in the queue, sent again with a new sender id
+          dropSender(sender);
+          senderRenewals += 1;
+          if (senderRenewals > MAX_SENDER_RENEWALS) throw new Error("new sender ids refused too");
         } else if (r.json && typeof r.json.error === "string") {
           // the channel refused or failed this message: retrying would not help
           state.queue.shift();
@@ -699,13 +762,15 @@
   function probe() {
     if (reconnectTimer) { clearTimeout(reconnectTimer); reconnectTimer = null; }
     if (!cfg.rasaUrl) return;
+    var sender = state.sender;
     return fetchWithTimeout(healthUrl(), { method: "GET" }, PROBE_TIMEOUT_MS)
-      .then(function (res) {
-        if (!res.ok) throw new Error("HTTP " + res.status);
-        return res.json();
-      })
-      .then(function (json) {
-        attempt = 0;
+      .then(readJson)
+      .then(function (r) {
+        if (!r.res.ok && !(sender && senderRefused(r.json))) throw new Error("HTTP " + r.res.status);
+        if (!r.res.ok) dropSender(sender); // the server is there; the next message gets a new sender id
+        var json = r.res.ok ? r.json : null;
+        // a queue that still fails after this probe keeps backing off (a new sender id refused again)
+        if (!state.queue.length || senderRenewals <= MAX_SENDER_RENEWALS) attempt = 0;
         if (json && typeof json.paused === "boolean") { setPaused(json.paused); saveState(); }
         setConnection("online");
         pump();
@@ -715,7 +780,8 @@
 
   function newConversation() {
     if (!window.confirm(t("newConfirm"))) return;
-    state.sender = "web-" + uuid();
+    state.sender = null; // a new one is issued for the next message
+    senderRenewals = 0;
     state.history = [];
     state.queue = [];
     state.pushSince = null;
