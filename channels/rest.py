@@ -16,9 +16,9 @@ texts (channels/web/errors.yml):
 * not JSON, nested too deep, or not a JSON object → 400 ``invalid_json``;
 * sender missing, not a string, blank, over 255 characters (the tracker store's column) or with
   control characters → 400 ``invalid_sender``;
-* sender named like another channel's conversation (``telegram-…``) → 400 ``invalid_sender``;
+* sender named like another channel's conversation (``telegram-…``, ``web-…``) → 400 ``invalid_sender``;
 * a ``/intent{json}`` payload whose entities are not a small object of identifiers or numbers
-  → 400 ``invalid_payload``;
+  → 400 ``invalid_payload`` (read as Rasa reads it: ``check_payload``);
 * message missing or not a string → 400 ``invalid_message``; over 2,000 characters (after
   control characters are dropped) → 413 ``message_too_long``, with ``max_chars``;
 * metadata not a JSON object of at most 4 KB → 400 ``invalid_metadata``.
@@ -30,13 +30,13 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from asyncio import CancelledError
+from asyncio import CancelledError, Queue
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import rasa.utils.endpoints
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
+from rasa.core.channels.rest import QueueOutputChannel, RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
@@ -52,16 +52,17 @@ from channels.web.channel import (
 
 logger = logging.getLogger(__name__)
 
+WEB_CHAT_PREFIX = "web-"
 MAX_SENDER_CHARS = 255  # sender_id is a VARCHAR(255) in Rasa's SQL tracker store
 INPUT_CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-
-
 def rest_sender(raw: Any) -> str:
     """The sender id as sent (it names the conversation), if it is a usable one."""
     if (not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_SENDER_CHARS
             or any(unicodedata.category(ch) in ("Cc", "Cs") for ch in raw)):
         raise RequestError("invalid_sender")
     check_sender_is_ours(raw)
+    if raw.lower().startswith(WEB_CHAT_PREFIX):  # the web chat's signed conversations are its own
+        raise RequestError("invalid_sender")
     return raw
 
 
@@ -87,6 +88,24 @@ class CappedRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls()
+
+    @staticmethod
+    async def on_message_wrapper(on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
+                                 queue: Queue, sender_id: str, input_channel: str,
+                                 metadata: dict[str, Any] | None) -> None:
+        """``?stream=true``: as Rasa's, but the stream always ends. Rasa's puts the closing "DONE"
+        only after a turn that succeeded, so a failing turn left the client waiting for ever; here
+        the failure is logged and the replies so far end the stream, as without ``stream``."""
+        try:
+            await on_new_message(UserMessage(text, QueueOutputChannel(queue), sender_id,
+                                             input_channel=input_channel, metadata=metadata))
+        except CancelledError:
+            logger.error("rest: message from %s timed out", sender_id)
+            raise
+        except Exception:
+            logger.exception("rest: could not handle a message from %s", sender_id)
+        finally:
+            await queue.put("DONE")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         rest = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)

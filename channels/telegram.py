@@ -63,6 +63,7 @@ from channels.telegram_support.state import (
     RecentIds,
 )
 from channels.telegram_support.text import MAX_INPUT_CHARS, clean_text, display_width, split_text
+from channels.web.channel import RequestError, check_payload
 
 logger = logging.getLogger(__name__)
 
@@ -389,7 +390,7 @@ class TelegramInput(InputChannel):
                 return response.json({"ok": False, "description": "too large"}, status=413)
             try:
                 data = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deep ("[[[[…")
                 return response.json({"ok": False, "description": "invalid JSON"}, status=400)
             if not isinstance(data, dict):
                 return response.json({"ok": False, "description": "not an update"}, status=400)
@@ -513,8 +514,16 @@ class TelegramInput(InputChannel):
 
     async def to_rasa(self, chat_id: int, text: str, language: str | None,
                       on_new_message: OnNewMessage) -> None:
-        """Hand ``text`` to Rasa for ``chat_id``; replies go out through a TelegramOutput."""
+        """Hand ``text`` to Rasa for ``chat_id``; replies go out through a TelegramOutput. A
+        ``/intent{entities}`` payload (typed, or a button's data, which a client can forge) whose
+        entities are not a small object of identifiers or numbers gets the bot's refusal instead:
+        Rasa would put them into the slots unchecked, as the web and REST channels refuse them."""
         metadata = {"language": language} if language in LANGUAGES else None
+        try:
+            check_payload(text)
+        except RequestError:
+            logger.info("telegram: a payload with more than identifiers from chat %s refused", chat_id)
+            text = intent_payload("out_of_scope", language)
         # "typing…" while Rasa works; sent concurrently, but always before the first reply
         typing = asyncio.ensure_future(TelegramOutput(self.bot).call(
             self.bot.send_chat_action, chat_id=chat_id, action=ChatAction.TYPING))

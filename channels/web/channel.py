@@ -39,6 +39,7 @@ pipeline's entities, so for those the channel adds the chosen language as an ent
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -158,11 +159,23 @@ PAYLOAD_VALUE_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 RESERVED_SENDER_PREFIXES = ("telegram-",)  # another channel's conversations: never joinable from here
 
 
+@functools.lru_cache(maxsize=1)
+def _rasa_payload_re() -> "re.Pattern":
+    """The pattern Rasa itself unpacks ``/intent@confidence{entities}`` messages with. It is looser
+    than :data:`PAYLOAD_RE`: text may follow the entities and space may precede them, so
+    ``/inform_service {"service":{"a":1}}`` reaches the slots although PAYLOAD_RE sees no payload
+    in it (found by fuzzing); the check must read a message as Rasa will."""
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+
+    return YAMLStoryReader._regex_message_pattern()
+
+
 def check_payload(message: str) -> None:
     """A ``/intent{json}`` payload sets slots unchecked in Rasa: only a small object of
     identifiers (``{"service": "passport_application"}``) or numbers is accepted (400 otherwise),
-    so no payload can put a structure or markup into a slot."""
-    match = PAYLOAD_RE.match(message)
+    so no payload can put a structure or markup into a slot. The message is read with Rasa's own
+    payload pattern, so whatever Rasa would unpack is checked."""
+    match = _rasa_payload_re().match(message) if message.startswith("/") else None
     if not match or not match.group("entities"):
         return
     try:

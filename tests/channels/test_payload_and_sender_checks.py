@@ -18,7 +18,15 @@ def parse_web_request(raw: bytes) -> dict:
     return parse_request(raw, KEY)
 
 
-PARSERS = pytest.mark.parametrize("parse", [parse_web_request, parse_rest_request], ids=["web", "rest"])
+def parse_rest(raw: bytes) -> dict:
+    """The REST channel, with its own sender where the body carries the web chat's (which it refuses)."""
+    data = json.loads(raw)
+    if data.get("sender") == SENDER:
+        data["sender"] = "rest-client-1"
+    return parse_rest_request(json.dumps(data).encode())
+
+
+PARSERS = pytest.mark.parametrize("parse", [parse_web_request, parse_rest], ids=["web", "rest"])
 
 
 @pytest.mark.parametrize("message", [
@@ -72,3 +80,26 @@ def test_the_refusal_is_worded_in_both_languages():
 
     for code in ("invalid_payload", "invalid_sender", "sender_not_issued"):
         assert ERRORS[code]["zh"] and ERRORS[code]["en"]
+
+
+@pytest.mark.parametrize("message", [
+    '/inform_service {"service": {"a": 1}}',              # space before the entities
+    '/ask_fee\n{"service": [[1]]}',                       # a line break before them
+    '/inform_service@1{"service": [[[[1]]]]}x',           # text after them
+])
+def test_payloads_are_read_as_rasa_reads_them(message):
+    """Rasa unpacks these although a stricter pattern would not see a payload (found by fuzzing)."""
+    from channels.web.channel import RequestError, check_payload
+
+    with pytest.raises(RequestError):
+        check_payload(message)
+    check_payload('/inform_service {"service": "passport_application"}')  # identifiers pass
+
+
+def test_the_rest_channel_refuses_the_web_chats_senders():
+    from channels.rest import rest_sender
+    from channels.web.channel import RequestError
+
+    with pytest.raises(RequestError):
+        rest_sender("web-" + "A" * 22 + "." + "B" * 22)
+    assert rest_sender("eval-1234") == "eval-1234"
