@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps kb train run run-prod admin seed bench-full test test-fast validate shell eval bench lint clean lock
+.PHONY: help install system-deps kb train run run-prod admin seed bench-full test test-fast fuzz validate shell eval bench lint clean lock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS=":.*?## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ test: install system-deps ## the whole test suite (validate, unit, end-to-end, b
 
 test-fast: install ## unit tests only (no servers, no training)
 	@$(PY) -m pytest -q -m "not e2e and not browser"
+
+fuzz: install ## long webhook fuzzing run (>= 10,000 generated inputs; FUZZ_EXAMPLES=N for another count)
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),10200) FUZZ_RANDOM=$(or $(FUZZ_RANDOM),1) \
+	  $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_fuzz_webhooks.py
 
 validate: install ## rasa data validate + knowledge-base validate
 	@$(PY) scripts/generate_nlu.py >/dev/null

@@ -44,6 +44,9 @@ class Settings:
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     retention_days: int = 180  # conversations, closed tickets and feedback older than this are purged; 0 = keep
+    rate_limit_per_sender: int = 20  # web chat / REST messages a minute per conversation (channels/rate_limit.py); 0 = off
+    rate_limit_per_ip: int = 120  # messages a minute per client address (several citizens may share one); 0 = off
+    rest_token: str = field(default="", repr=False)  # when set, the REST channel needs it (channels/rest.py)
 
     @property
     def backup_key_file(self) -> Path:
@@ -90,4 +93,7 @@ class Settings:
             login_max_failures=int(env.get("CONSOLE_MAX_FAILURES", "5")),
             login_lockout_minutes=int(env.get("CONSOLE_LOCKOUT_MINUTES", "15")),
             retention_days=max(0, int(env.get("RETENTION_DAYS") or 180)),
+            rate_limit_per_sender=max(0, int(env.get("RATE_LIMIT_PER_SENDER") or 20)),
+            rate_limit_per_ip=max(0, int(env.get("RATE_LIMIT_PER_IP") or 120)),
+            rest_token=env.get("REST_TOKEN", ""),
         )

@@ -21,12 +21,20 @@ texts (channels/web/errors.yml):
   → 400 ``invalid_payload`` (read as Rasa reads it: ``check_payload``);
 * message missing or not a string → 400 ``invalid_message``; over 2,000 characters (after
   control characters are dropped) → 413 ``message_too_long``, with ``max_chars``;
-* metadata not a JSON object of at most 4 KB → 400 ``invalid_metadata``.
+* metadata not a JSON object of at most 4 KB → 400 ``invalid_metadata``;
+* a sender or client address over its rate limit → 429 ``rate_limited`` with ``Retry-After``
+  (channels/rate_limit.py; a tool on this machine posting straight to Rasa is not limited).
 
 An empty message is passed on as before (the bot answers it like Rasa's channel did).
+
+With ``REST_TOKEN`` set (bot/settings.py) every ``POST webhook`` must carry it, as
+``Authorization: Bearer <token>`` or ``?token=<token>`` (what the evaluation tool's ``--token``
+sends), compared in constant time; without it → 401 ``rest_token_required``, before the body is
+read. Unset (the default, ``make run``), the channel is open as before. The health check stays open.
 """
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import unicodedata
@@ -45,7 +53,10 @@ from channels.web.channel import (
     RequestError,
     check_sender_is_ours,
     clean_metadata,
+    error_response,
     message_text,
+    rate_limit_wait,
+    rate_limited_response,
     read_json_object,
     request_error_response,
 )
@@ -64,6 +75,20 @@ def rest_sender(raw: Any) -> str:
     if raw.lower().startswith(WEB_CHAT_PREFIX):  # the web chat's signed conversations are its own
         raise RequestError("invalid_sender")
     return raw
+
+
+def token_ok(expected: str, authorization: str | None, query_token: str | None) -> bool:
+    """Whether a request may use the REST channel: always if no token is required (``expected``
+    empty), else if the ``Authorization: Bearer`` header or the ``token`` query argument is it."""
+    if not expected:
+        return True
+    given = []
+    if authorization and authorization[:7].lower() == "bearer ":
+        given.append(authorization[7:].strip())
+    if query_token is not None:
+        given.append(query_token)
+    want = expected.encode("utf-8")
+    return any(hmac.compare_digest(want, g.encode("utf-8", "replace")) for g in given)
 
 
 def parse_rest_request(body: bytes) -> dict[str, Any]:
@@ -85,9 +110,20 @@ class CappedRestInput(RestInput):
     def name(cls) -> str:
         return "rest"
 
+    def __init__(self, token: str | None = None) -> None:
+        self._token = token  # None: REST_TOKEN from the settings when the blueprint is made
+
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls()
+
+    def token(self) -> str:
+        """The token the webhook needs ("" = none): ``REST_TOKEN``."""
+        if self._token is None:
+            from bot.settings import Settings
+
+            self._token = Settings.from_env().rest_token
+        return self._token
 
     @staticmethod
     async def on_message_wrapper(on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
@@ -109,6 +145,7 @@ class CappedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         rest = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        token = self.token()
 
         @rest.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -116,11 +153,16 @@ class CappedRestInput(RestInput):
 
         @rest.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse | ResponseStream:
+            if not token_ok(token, request.headers.get("authorization"), request.args.get("token")):
+                return error_response("rest_token_required", 401)
             try:
                 data = parse_rest_request(request.body or b"")
             except RequestError as e:
                 return request_error_response(e)
             sender, text, metadata = data["sender"], data["message"], data["metadata"] or None
+            wait = await rate_limit_wait(request, sender)
+            if wait is not None:
+                return rate_limited_response(wait)
             input_channel = data["input_channel"] or self.name()
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
                 return response.stream(self.stream_response(on_new_message, text, sender, input_channel, metadata),

@@ -30,6 +30,9 @@ eval "$exports"
 export ACTION_SERVER_URL="http://127.0.0.1:$ACTION_LB_PORT/webhook" RASA_URL="http://127.0.0.1:$PUBLIC_PORT"
 export RASA_API_URL="http://127.0.0.1:$API_PORT"  # staff tools; the public port carries the channels only
 export KB_REFRESH_SECONDS=${KB_REFRESH_SECONDS:-1}
+# A conversation lock held by a killed replica lapses after this many seconds (Rasa's default, 60,
+# outlasts nginx's 30 s read timeout: the client's retry would get a 504).
+export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-20}
 # One thread of numerical work per process: the replicas share the cores (no oversubscription).
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
   MKL_NUM_THREADS=${MKL_NUM_THREADS:-1} TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1} \
@@ -42,12 +45,34 @@ pids=()
 cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup INT TERM EXIT
 
+# supervise LOG CMD...: runs CMD and starts it again 2 s after it dies (a crashed or killed replica
+# comes back without a manual step). Before the whole stack has been ready once, a server that dies
+# is not restarted: a start-up failure still stops make run-prod with its log.
+ready_flag="$VAR/.ready"
+rm -f "$ready_flag"
+supervise() {
+  local log=$1; shift
+  (
+    child=""
+    trap '[ -n "$child" ] && kill "$child" 2>/dev/null; wait 2>/dev/null; exit 0' TERM INT
+    while :; do
+      "$@" >>"$log" 2>&1 &
+      child=$!
+      wait "$child" || true
+      [ -e "$ready_flag" ] || exit 1
+      echo "$(date -u +%FT%TZ) run-prod: the server stopped; starting it again in 2 s" >>"$log"
+      sleep 2
+    done
+  ) &
+  pids+=($!)
+}
+
 rasa_servers="" action_servers=""
 for i in $(seq 1 "$ACTION_SERVERS"); do
   port=$((ACTION_BASE_PORT + i))
   # rasa-sdk's action server with personal data masked in its logs (service_desk/action_server.py)
-  SANIC_HOST=127.0.0.1 $PY -m service_desk.action_server --actions actions --port "$port" >"$VAR/logs/actions-$i.log" 2>&1 &
-  pids+=($!)
+  : >"$VAR/logs/actions-$i.log"
+  supervise "$VAR/logs/actions-$i.log" env SANIC_HOST=127.0.0.1 $PY -m service_desk.action_server --actions actions --port "$port"
   action_servers+="server 127.0.0.1:$port max_fails=0; "
 done
 auth=()
@@ -56,10 +81,10 @@ auth=()
 [ -n "${RASA_JWT_SECRET:-}" ] && auth+=(--jwt-secret "$RASA_JWT_SECRET" --jwt-method HS256)
 for i in $(seq 1 "$REPLICAS"); do
   port=$((RASA_BASE_PORT + i))
-  $PY -m rasa run -m "$model" --enable-api "${auth[@]}" -i 127.0.0.1 --port "$port" \
+  : >"$VAR/logs/rasa-$i.log"
+  supervise "$VAR/logs/rasa-$i.log" $PY -m rasa run -m "$model" --enable-api "${auth[@]}" -i 127.0.0.1 --port "$port" \
     --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" \
-    --endpoints endpoints.prod.yml --credentials credentials.yml >"$VAR/logs/rasa-$i.log" 2>&1 &
-  pids+=($!)
+    --endpoints endpoints.prod.yml --credentials credentials.yml
   rasa_servers+="server 127.0.0.1:$port max_fails=0; "
 done
 sed -e "s|@VAR@|$VAR|g" -e "s|@PUBLIC_PORT@|$PUBLIC_PORT|g" -e "s|@ACTION_LB_PORT@|$ACTION_LB_PORT|g" \
@@ -83,6 +108,7 @@ for _ in $(seq 1 240); do
   curl -fsS "http://127.0.0.1:$ACTION_LB_PORT/health" >/dev/null 2>&1 || ready=0
   curl -fsS "http://127.0.0.1:$PUBLIC_PORT/" >/dev/null 2>&1 || ready=0
   if [ $ready = 1 ]; then
+    touch "$ready_flag"
     cat <<MSG
 
   Ready (production mode).

@@ -20,6 +20,7 @@ from service_desk.privacy import mask_personal_data
 from service_desk.turns import summarise
 
 SUMMARISED = (UserUttered, BotUttered, SlotSet, SessionStarted)
+CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before the turn fails (bot/resilience.py apologises)
 
 
 def _masked_value(value):
@@ -102,11 +103,27 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self._reconnecting_engine()
         _create_turn_tables(self.engine)
         self._timezone = Settings.from_env().timezone
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.engine.dispose()  # connections opened while creating the tables get the pragmas too
+
+    def _reconnecting_engine(self) -> None:
+        """Rasa's engine again, with two settings for a database that restarts or goes away: each
+        pooled connection is pinged before use (a restarted PostgreSQL costs no failed turn once it
+        is back: stale connections are replaced), and connecting gives up after a few seconds
+        (``connect_timeout``) instead of holding the server's event loop."""
+        from rasa.core.tracker_store import create_engine_kwargs
+
+        url = self.engine.url
+        kwargs = create_engine_kwargs(url)
+        if self.engine.dialect.name == "postgresql":
+            kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "connect_timeout": CONNECT_TIMEOUT}
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     def _additional_events(self, session, tracker) -> Iterator[Event]:
         """The new events, masked. Rasa's ``save`` adds each to ``session`` and then commits; when

@@ -20,7 +20,9 @@ Registered in credentials.yml as ``channels.web.channel.WebChatInput:``. Endpoin
     is paused (handed over to staff) the list ends with one status element
     ``{"recipient_id": ..., "custom": {"handoff": {"paused": true}}}`` that the widget turns into
     its "passed to staff" banner. Bad requests get a 4xx JSON error ``{"error": code, "detail":
-    {"zh": ..., "en": ...}}``; messages longer than ``MAX_MESSAGE_CHARS`` get 413.
+    {"zh": ..., "en": ...}}``; messages longer than ``MAX_MESSAGE_CHARS`` get 413; a sender or
+    address over its rate limit gets 429 ``rate_limited`` with ``Retry-After`` and ``retry_after``
+    (seconds) in the body, before Rasa sees the message (channels/rate_limit.py).
 ``GET /`` (optionally ``?sender=ID``, and ``&since=TIMESTAMP``)
     Health check the widget polls while reconnecting: ``{"status": "ok"}``, plus ``"paused"``
     (bool) for the given sender (which must be one issued here, as above). With ``since`` (a Unix
@@ -57,6 +59,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.rate_limit import limiter_for, request_peer
 from channels.web import senders
 from channels.web.message_ids import InFlight, handle_once, is_valid_message_id, redis_claims
 
@@ -93,6 +96,18 @@ class RequestError(Exception):
 
 def error_response(code: str, status: int, **extra: Any) -> HTTPResponse:
     return response.json({"error": code, "detail": ERRORS[code], **extra}, status=status)
+
+
+def rate_limited_response(wait: int) -> HTTPResponse:
+    """429 ``rate_limited`` (channels/rate_limit.py): wait ``wait`` seconds, in ``Retry-After`` and
+    in the body (a page on another origin cannot read the header without CORS exposing it)."""
+    return response.json({"error": "rate_limited", "detail": ERRORS["rate_limited"], "retry_after": wait},
+                         status=429, headers={"Retry-After": str(wait)})
+
+
+async def rate_limit_wait(request: Request, sender: str) -> int | None:
+    """None if this message may go on, else the seconds its sender (or address) must wait."""
+    return await limiter_for(request.app.ctx).check(sender, *request_peer(request))
 
 
 def clean_text(text: str) -> str:
@@ -350,6 +365,9 @@ class WebChatInput(InputChannel):
             except RequestError as e:
                 return request_error_response(e)
             sender, metadata = data["sender"], data["metadata"]
+            wait = await rate_limit_wait(request, sender)
+            if wait is not None:
+                return rate_limited_response(wait)
             message_id = data.get("message_id")
             text = with_language(data["message"], metadata.get("language"))
 

@@ -14,7 +14,8 @@ channel hands it to Rasa as the ``UserMessage``'s ``message_id``, which Rasa sto
 * **in flight on another replica**: only when Rasa's lock store is a ``RedisLockStore``
   (endpoints.prod.yml: replicas behind nginx share conversations, so they must share this too).
   Then the attempt first claims ``<lock key prefix>webchat_message:<sender>:<id>`` in that Redis
-  (``SET NX`` with a :data:`CLAIM_SECONDS` expiry, so a crashed replica's claim lapses), waits
+  (``SET NX`` with a :data:`CLAIM_SECONDS` expiry, renewed while the turn runs, so a killed
+  replica's claim lapses within seconds, before the proxy's timeout), waits
   while another replica holds it, and checks the tracker only once it holds the claim. The claim
   is released after the tracker is saved. With any other lock store (``in_memory``: one Rasa
   server, make run) the in-process map is all there is, as it is for Rasa's own locks.
@@ -37,11 +38,14 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUtter
 logger = logging.getLogger(__name__)
 
 MESSAGE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-CLAIM_SECONDS = 120  # longest a turn may take before another replica may take the message over
+CLAIM_SECONDS = 20  # a claim lapses this long after its holder stopped renewing it (a killed replica)
+RENEW_SECONDS = 5  # how often the holder renews its claim while the turn runs
+MAX_TURN_SECONDS = 120  # longest a waiting replica waits for another's turn
 POLL_SECONDS = 0.1  # how often a waiting replica looks whether the claim is gone
 ACTION_LISTEN = "action_listen"
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
 
 
 def is_valid_message_id(value: Any) -> bool:
@@ -116,12 +120,23 @@ class RedisClaims:
     async def acquire(self, sender: str, message_id: str) -> str:
         """Claims the message (waiting while another replica holds it); returns the claim's token."""
         key, token = self.key(sender, message_id), uuid.uuid4().hex
-        deadline = time.monotonic() + CLAIM_SECONDS + 5
+        deadline = time.monotonic() + MAX_TURN_SECONDS + CLAIM_SECONDS
         while not await asyncio.to_thread(self.redis.set, key, token, nx=True, px=CLAIM_SECONDS * 1000):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"message {message_id} of {sender} stayed claimed")
             await asyncio.sleep(POLL_SECONDS)
         return token
+
+    async def keep(self, sender: str, message_id: str, token: str) -> None:
+        """Renews the claim every :data:`RENEW_SECONDS` until cancelled (the turn is over): a short
+        claim that lapses soon after a replica is killed, yet lasts as long as a slow turn."""
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            try:
+                await asyncio.to_thread(self.redis.eval, _RENEW, 1, self.key(sender, message_id), token,
+                                        CLAIM_SECONDS * 1000)
+            except Exception:  # Redis gone for a moment: the claim may lapse, which only allows a retry
+                logger.warning("webchat: could not renew the claim on message %s of %s", message_id, sender)
 
     async def release(self, sender: str, message_id: str, token: str) -> None:
         """Gives the claim up, unless it lapsed and another replica holds it now."""
@@ -145,6 +160,7 @@ async def handle_once(sender: str, message_id: str, claims: RedisClaims | None,
     the stored tracker's events), else ``process()``'s. With ``claims``, only while holding the
     message's claim."""
     token = await claims.acquire(sender, message_id) if claims else None
+    renewal = asyncio.ensure_future(claims.keep(sender, message_id, token)) if claims else None
     try:
         turn = answered_turn(await events() or (), message_id)
         if turn is not None:
@@ -152,6 +168,8 @@ async def handle_once(sender: str, message_id: str, claims: RedisClaims | None,
             return await replay(sender, turn)
         return await process()
     finally:
+        if renewal is not None:
+            renewal.cancel()
         if claims and token:
             try:
                 await claims.release(sender, message_id, token)

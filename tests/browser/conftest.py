@@ -209,7 +209,8 @@ class FakeRasa:
 
     Like the webchat channel it issues sender ids (``POST /webhooks/webchat/session``; they are kept
     in ``issued``) and refuses a message from any other sender with 403 ``sender_not_issued`` (or
-    every message while ``refuse_all`` is set); ``received`` has every message posted, refused or not.
+    every message while ``refuse_all`` is set), answers the next ``rate_limit_next`` messages with 429
+    ``rate_limited`` (``Retry-After: retry_after``); ``received`` has every message posted, refused or not.
     Also serves ``/embed.html``: a third-party page that embeds the widget with one script tag.
     ``stop()`` / ``start()`` simulate a server restart on the same port (the issued ids stay valid).
     """
@@ -220,6 +221,8 @@ class FakeRasa:
         self.received: list[dict] = []
         self.issued: list[str] = []
         self.refuse_all = False
+        self.rate_limit_next = 0  # answer this many of the next messages with 429 rate_limited
+        self.retry_after = 2
         self.replies: dict = {}
         self.widget_src = ""
         self._server: ThreadingHTTPServer | None = None
@@ -276,6 +279,18 @@ class FakeRasa:
                     self._send(403, json.dumps({"error": "sender_not_issued",
                                                 "detail": {"zh": "会话标识无效。", "en": "Not issued here."}}).encode())
                     return
+                if fake.rate_limit_next > 0:
+                    fake.rate_limit_next -= 1
+                    self.send_response(429)
+                    body = json.dumps({"error": "rate_limited", "retry_after": fake.retry_after,
+                                       "detail": {"zh": "请稍等。", "en": "Please wait."}}).encode()
+                    self.send_header("Retry-After", str(fake.retry_after))
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("Access-Control-Allow-Origin", "*")
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 reply = fake.reply_for(data.get("message", ""))
                 self._send(200, json.dumps(reply, ensure_ascii=False).encode())
 
@@ -311,6 +326,8 @@ def fake(fake_rasa: FakeRasa, fake_page_server: str) -> Iterator[FakeRasa]:
     fake_rasa.replies = {}
     fake_rasa.received.clear()
     fake_rasa.refuse_all = False
+    fake_rasa.rate_limit_next = 0
+    fake_rasa.retry_after = 2
     fake_rasa.widget_src = f"{fake_page_server}/static/widget.js"
     yield fake_rasa
     if fake_rasa._server is None:

@@ -210,3 +210,26 @@ def test_new_sender_ids_refused_again_back_off_like_a_lost_connection(new_page, 
     expect(page.locator(".gw-conn")).to_be_hidden()
     assert len({m["message_id"] for m in fake.received}) == 1  # one message throughout
     assert page.errors == []
+
+
+def test_a_rate_limited_message_is_kept_and_sent_after_the_wait_with_its_id(new_page, fake, fake_page_server):
+    """429 rate_limited: the message is not dropped as failed; the widget says so politely once,
+    waits the Retry-After seconds and sends the same message (same id) again."""
+    fake.rate_limit_next, fake.retry_after = 2, 2
+    page = new_page(locale="en-US")
+    open_page(page, fake_page_server + "/")
+    page.locator(".gw-input").fill("too fast?")
+    page.locator(".gw-input").press("Enter")
+    note = page.locator(".gw-note [data-note=rateLimited]")
+    expect(note).to_have_count(1, timeout=10_000)
+    expect(note).to_contain_text("sending messages very fast")
+    expect(page.locator(".gw-msg.gw-user[data-status=pending]")).to_have_count(1)  # kept, not failed
+    assert len(fake.received) == 1  # waits: no hammering
+    expect(page.locator(".gw-msg.gw-bot:not(.gw-welcome)")).to_have_count(1, timeout=20_000)
+    assert bot_texts(page) == ["echo: too fast?"]
+    assert len(fake.received) == 3  # refused twice, each after a wait, then delivered
+    assert len({m["message_id"] for m in fake.received}) == 1  # one message throughout
+    expect(page.locator(".gw-msg.gw-user[data-status]")).to_have_count(0)
+    expect(note).to_have_count(1)  # one note for the whole wait
+    expect(page.locator(".gw-note [data-note=error]")).to_have_count(0)
+    assert page.errors == []

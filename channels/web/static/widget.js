@@ -501,6 +501,8 @@
   // ---------------------------------------------------------------- talking to Rasa
   var busy = false;
   var reconnectTimer = null;
+  var rateTimer = null; // set while the channel asked us to wait (429 rate_limited)
+  var rateNoted = false; // the "sending too fast" note is shown once per wait, not on every retry
   var attempt = 0;
   var connection = "online";
 
@@ -700,7 +702,7 @@
   }
 
   function pump() {
-    if (busy || reconnectTimer || !state.queue.length || !cfg.rasaUrl) return;
+    if (busy || reconnectTimer || rateTimer || !state.queue.length || !cfg.rasaUrl) return;
     busy = true;
     showTyping(true);
     var item = state.queue[0];
@@ -719,7 +721,22 @@
       })
       .then(readJson)
       .then(function (r) {
+        if (r.res.status === 429 && r.json && r.json.error === "rate_limited") {
+          // sent too fast: not this message's fault; it stays first in the queue and is sent
+          // again, with the same message id, once the wait the channel asked for is over
+          if (!rateNoted) {
+            rateNoted = true;
+            addEntry({ id: uuid(), who: "note", key: "rateLimited" });
+            announce(t("rateLimited"));
+          }
+          saveState();
+          busy = false;
+          showTyping(false);
+          rateTimer = setTimeout(function () { rateTimer = null; pump(); }, retryAfterMs(r));
+          return;
+        }
         if (r.res.ok) {
+          rateNoted = false;
           senderRenewals = 0;
           state.queue.shift();
           setEntryStatus(item.id, null);
@@ -749,6 +766,15 @@
         showTyping(false);
         scheduleReconnect();
       });
+  }
+
+  // The wait a 429 asks for: the body's retry_after (a page on another origin cannot read the
+  // Retry-After header unless CORS exposes it), else the header, within 1 s to 2 min.
+  function retryAfterMs(r) {
+    var seconds = r.json && typeof r.json.retry_after === "number" ? r.json.retry_after
+      : parseInt(r.res.headers.get("Retry-After") || "", 10);
+    if (!isFinite(seconds)) seconds = 5;
+    return Math.min(120, Math.max(1, seconds)) * 1000;
   }
 
   function scheduleReconnect() {
