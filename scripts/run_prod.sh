@@ -33,6 +33,9 @@ export KB_REFRESH_SECONDS=${KB_REFRESH_SECONDS:-1}
 # A conversation lock held by a killed replica lapses after this many seconds (Rasa's default, 60,
 # outlasts nginx's 30 s read timeout: the client's retry would get a 504).
 export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-20}
+# Sanic (Rasa and the action server) refuses a request body over 1 MB before buffering it
+# (its default is 100 MB); the channels refuse far less (64 KB) with their own JSON error.
+export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1048576}
 # One thread of numerical work per process: the replicas share the cores (no oversubscription).
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
   MKL_NUM_THREADS=${MKL_NUM_THREADS:-1} TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1} \

@@ -67,7 +67,8 @@ class BotStack:
         return {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false",
                 "DATABASE_URL": f"sqlite:///{self.workdir / 'kb.db'}",
                 "TRACKER_DB": str(self.workdir / "tracker.db"),
-                "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook", **self.extra_env}
+                "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+                "SANIC_REQUEST_MAX_SIZE": "1048576", **self.extra_env}  # as scripts/run.sh
 
     def start(self, model: str) -> "BotStack":
         build_knowledge_base(self.env["DATABASE_URL"])
