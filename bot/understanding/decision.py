@@ -179,7 +179,9 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         sem = ev.semantic() if ev.semantic is not None else None  # for the actions' reading of context
         if _gate(sem) >= cfg["scope_gate"]["no_service"]:  # "how much does LASIK cost"
             return _gate_refusal(sem, ev, "a question about something outside the catalogue")
-        if sem is not None and _asks_elsewhere(sem, cfg, "no_service"):  # "any job openings at Tencent?"
+        if sem is not None and len(candidates) < 2 and _asks_elsewhere(sem, cfg, "no_service"):
+            # "any job openings at Tencent?" (where the words name several services, "I lost my
+            # card", the citizen is asked instead)
             return _margin_refusal(sem, ev, "a question naming no service whose nearest examples are refusals")
         return Decision(ev.intent, ev.confidence, None, candidates[: cfg["ask"]["max_candidates"]],
                         reason="a service question naming no service: the conversation decides",

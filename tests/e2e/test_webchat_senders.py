@@ -68,15 +68,19 @@ def other(ch: str) -> str:
 @pytest.fixture(scope="module")
 def conversations(bot: BotStack) -> dict:
     """Three handed-over conversations with a staff message in each: one begun in the widget with an
-    issued sender, one with an id of the kind the widget used to make up (begun through the REST
-    channel, which has its own sender rules), one of another channel (written through the API)."""
+    issued sender, one with an id of the kind the widget used to make up and one of another channel
+    (both written through Rasa's HTTP API: the channels refuse such senders)."""
     victim = bot.web_sender()
     status, replies = web_say(bot, victim, "I want to talk to a person")
     assert status == 200 and replies[-1] == {"recipient_id": victim, "custom": {"handoff": {"paused": True}}}, replies
     relay_staff_message(bot, victim, STAFF_TEXT)
 
-    legacy = f"web-{uuid.uuid4()}"
-    bot.say(legacy, "I want to talk to a person", {"language": "en"})
+    legacy = f"web-{uuid.uuid4()}"  # written through the API: no channel takes such a sender any more
+    status, body = request(f"{bot.url}/conversations/{legacy}/tracker/events", [
+        {"event": "user", "text": "I want to talk to a person",
+         "parse_data": {"intent": {"name": "human_handoff", "confidence": 1.0}, "entities": []}},
+        {"event": "pause"}], method="POST")
+    assert status == 200, body
     assert bot.tracker(legacy)["paused"] is True
     relay_staff_message(bot, legacy, STAFF_TEXT)
 

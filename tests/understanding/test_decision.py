@@ -202,3 +202,16 @@ def test_a_request_whose_nearest_examples_are_refusals_is_refused(service_score,
     kept = decision(limit - 0.005)
     assert kept.intent == intent and kept.reason.startswith(kept_reason)
     assert decision(None).intent == intent  # no margin known: nothing to read
+
+
+def test_a_question_whose_words_name_several_services_is_asked_about_not_refused():
+    """ "I lost my card": its nearest examples may be refusals, but the words name several cards."""
+    from dataclasses import replace
+
+    cfg = thresholds()
+    meaning = replace(sem(id_card_replacement=0.93, oos=0.97), out_of_scope_probability=0.6,
+                      refusal_margin=cfg["refusal_margin"]["no_service"] + 0.01)
+    d = decide(Evidence(intent="ask_overview", confidence=0.9, lexical=(
+        ("id_card_replacement", 0.5), ("social_security_card", 0.45), ("bank_card", 0.3)),
+        semantic=lambda: meaning), cfg)
+    assert d.intent == "ask_overview" and d.service is None and len(d.candidates) >= 2
