@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import os
-import secrets
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -33,6 +31,7 @@ from console.rasa_client import RasaClient
 from console.views import admin, auth, backup, content, dashboard, handoffs, inbox
 from console.web import StaffIdentity, db, lang_of, needed_role, render
 from knowledge_base import db as kb_db
+from knowledge_base import keyfile
 from service_desk.models import TurnBase
 from service_desk.store import ensure_schema as ensure_desk_schema
 
@@ -56,23 +55,10 @@ def secret_key(settings: Settings) -> bytes:
             raise SystemExit("CONSOLE_SECRET_KEY must be 32 bytes, base64-encoded "
                              "(python -c 'import secrets,base64;print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')")
         return key
-    path = settings.data_dir / "console_secret.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(32))
-        try:
-            os.link(tmp, path)  # atomic; a process that lost the race keeps the winner's key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    key = path.read_bytes()
-    if len(key) != 32:
-        raise SystemExit(f"{path} must hold 32 bytes; delete it to make a new one (signs everyone out)")
-    return key
+    try:
+        return keyfile.read_or_create(settings.data_dir / "console_secret.key", when_replaced="signs everyone out")
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def _sqlite_busy_timeout(dbapi_conn, _record) -> None:

@@ -24,6 +24,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from . import keyfile
+
 FORMAT = "govassist-signed-backup"
 VERSION = 2
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
@@ -65,21 +67,10 @@ def private_key(value: str, key_file: Path) -> Ed25519PrivateKey:
             raise BackupError("BACKUP_SIGNING_KEY must be the base64 of a 32-byte Ed25519 seed "
                               "(python -m knowledge_base keygen prints one) or a PEM private key")
         return Ed25519PrivateKey.from_private_bytes(seed)
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = key_file.with_name(f".{key_file.name}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(new_seed())
-        try:
-            os.link(tmp, key_file)  # atomic: a process that lost the race uses the winner's key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    seed = key_file.read_bytes()
-    if len(seed) != 32:
-        raise BackupError(f"{key_file} must hold a 32-byte Ed25519 seed")
+    try:
+        seed = keyfile.read_or_create(key_file, when_replaced="older backups then need its public key trusted")
+    except ValueError as exc:
+        raise BackupError(str(exc)) from None
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from knowledge_base import keyfile
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -78,26 +79,7 @@ def key_from_secret(secret: str) -> bytes:
 def key_file(path: Path) -> bytes:
     """The key kept in ``path``: made on first use (32 random bytes, mode 600, atomic: a process that
     loses the race to make it reads the winner's), then read (ValueError if it is not 32 bytes)."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(secrets.token_bytes(KEY_BYTES))
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:
-                os.link(tmp, path)  # atomic, and never replaces a key another process made
-            except FileExistsError:
-                pass
-        finally:
-            tmp.unlink()
-    key = path.read_bytes()
-    if len(key) != KEY_BYTES:
-        raise ValueError(f"{path} must hold {KEY_BYTES} bytes; delete it to make a new one "
-                         "(every open web conversation then starts again)")
-    return key
+    return keyfile.read_or_create(path, when_replaced="every open web conversation then starts again")
 
 
 def sender_key(settings: Settings) -> bytes:
