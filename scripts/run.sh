@@ -18,6 +18,7 @@ fi
 # Sanic (Rasa and the action server) refuses a request body over 1 MB before buffering it
 # (its default is 100 MB); the channels refuse far less (64 KB) with their own JSON error.
 export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1048576}
+export SANIC_FALLBACK_ERROR_FORMAT=${SANIC_FALLBACK_ERROR_FORMAT:-json}  # its own errors (that 413) as JSON, never an HTML page
 # One thread of numerical work per process: Rasa and the action server share the cores.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
   MKL_NUM_THREADS=${MKL_NUM_THREADS:-1} TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1} \

@@ -68,7 +68,8 @@ class BotStack:
                 "DATABASE_URL": f"sqlite:///{self.workdir / 'kb.db'}",
                 "TRACKER_DB": str(self.workdir / "tracker.db"),
                 "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
-                "SANIC_REQUEST_MAX_SIZE": "1048576", **self.extra_env}  # as scripts/run.sh
+                "SANIC_REQUEST_MAX_SIZE": "1048576", "SANIC_FALLBACK_ERROR_FORMAT": "json",  # as scripts/run.sh
+                **self.extra_env}
 
     def start(self, model: str) -> "BotStack":
         build_knowledge_base(self.env["DATABASE_URL"])

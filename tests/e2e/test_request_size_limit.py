@@ -14,11 +14,12 @@ pytestmark = pytest.mark.e2e
 
 def post(url: str, data: bytes) -> tuple[int, float]:
     start = time.monotonic()
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", "Accept": "*/*"})
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, time.monotonic() - start
     except urllib.error.HTTPError as e:
+        assert json.loads(e.read().decode())["status"] == e.code  # JSON, never an HTML error page
         return e.code, time.monotonic() - start
     except (urllib.error.URLError, ConnectionError):  # the server may close the connection early
         return 413, time.monotonic() - start
