@@ -53,7 +53,9 @@ def accuracy(stack: Stack, sample: int | None) -> float:
     path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
     out = stack.workdir / "accuracy.json"
     tool = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared")) / "tools" / "eval_conversations.py"
-    subprocess.run([sys.executable, str(tool), "--url", stack.url, "--tsv", str(path), "--json", str(out)],
+    # the API port: the evaluation contract reads trackers, which the public port of make run-prod
+    # does not serve (it passes only the channels); the API port reaches the same replicas
+    subprocess.run([sys.executable, str(tool), "--url", stack.api_url, "--tsv", str(path), "--json", str(out)],
                    cwd=ROOT, check=True, capture_output=True)
     results = json.loads(out.read_text())
     items = results.get("results") or []

@@ -73,6 +73,11 @@ class Stack:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def api_url(self) -> str:
+        """Rasa's HTTP API (trackers): production mode serves it on an internal port only."""
+        return f"http://127.0.0.1:{self.env['API_PORT']}" if self.env.get("API_PORT") else self.url
+
+    @property
     def replica_urls(self) -> list[str]:
         """The Rasa replicas behind the load balancer (production mode)."""
         base = int(self.env.get("RASA_BASE_PORT", 0))
