@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bench.stacks import Stack, session_processes
-from tests.stack import trained_model
+from tests.e2e.conftest import started_prod_stack
 from tests.web_senders import issued_sender
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(900)]
@@ -36,7 +36,6 @@ CONVERSATIONS = 20  # zh and en alternate
 THREADS = 4
 KILL_AFTER = 20  # answered messages before the kill (of 60)
 FIRST_TIMEOUT, RETRY_TIMEOUT = 40, 90  # seconds: a retry may wait out the dead replica's lock ticket
-LOCK_LIFETIME = 20  # seconds (TICKET_LOCK_LIFETIME): under nginx's 30 s proxy_read_timeout
 TURNS = {
     "zh": ["护照怎么办理？", "要多少钱？", "在哪里办？"],
     "en": ["How do I apply for a passport?", "How much does it cost?", "Where do I apply?"],
@@ -51,24 +50,9 @@ def post(url: str, path: str, body: dict, timeout: float) -> list[dict]:
 
 @pytest.fixture
 def prod():  # one stack per run: the run kills one of its replicas
-    server = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    os.environ.setdefault("BENCH_POSTGRES_URL", server.rsplit("/", 1)[0])
-    # Rasa's lock ticket of a killed replica lapses after TICKET_LOCK_LIFETIME (run_prod.sh: 20 s,
-    # under nginx's proxy_read_timeout of 30 s; Rasa's own default of 60 s would outlast it).
-    previous = os.environ.get("TICKET_LOCK_LIFETIME")
-    os.environ["TICKET_LOCK_LIFETIME"] = os.environ.get("TEST_TICKET_LOCK_LIFETIME", str(LOCK_LIFETIME))
-    stack = Stack("prod", trained_model())
-    try:
-        stack.start()
-    except Exception as e:  # no PostgreSQL / Redis / nginx here: say so (CI requires them)
-        if os.environ.get("REQUIRE_POSTGRES"):
-            raise
-        pytest.skip(f"production stack unavailable: {e}")
-    finally:
-        if previous is None:
-            os.environ.pop("TICKET_LOCK_LIFETIME", None)
-        else:
-            os.environ["TICKET_LOCK_LIFETIME"] = previous
+    # run_prod.sh lets a killed replica's lock ticket lapse after TICKET_LOCK_LIFETIME (20 s), under
+    # nginx's proxy_read_timeout of 30 s (Rasa's own default of 60 s would outlast it)
+    stack = started_prod_stack()
     yield stack
     stack.stop()
     shutil.rmtree(stack.workdir, ignore_errors=True)

@@ -1,14 +1,12 @@
 """make run-prod: one conversation continues across Rasa replicas (shared PostgreSQL tracker
 store, Redis lock store), behind nginx. Starts the real production stack on loopback."""
 import json
-import os
 import urllib.request
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench.stacks import Stack
-from tests.stack import trained_model
+from tests.e2e.conftest import started_prod_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(900)]
 
@@ -28,15 +26,7 @@ def slots(url: str, sender: str) -> dict:
 
 @pytest.fixture(scope="module")
 def prod():
-    server = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    os.environ.setdefault("BENCH_POSTGRES_URL", server.rsplit("/", 1)[0])
-    stack = Stack("prod", trained_model())
-    try:
-        stack.start()
-    except Exception as e:  # no PostgreSQL / Redis / nginx here: say so (CI requires them)
-        if os.environ.get("REQUIRE_POSTGRES"):
-            raise
-        pytest.skip(f"production stack unavailable: {e}")
+    stack = started_prod_stack()
     yield stack
     stack.stop()
 

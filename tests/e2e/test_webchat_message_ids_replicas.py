@@ -4,15 +4,14 @@ store. Starts the real production stack on loopback (scripts/run_prod.sh)."""
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bench.stacks import Stack, session_processes
-from tests.stack import trained_model
+from bench.stacks import session_processes
+from tests.e2e.conftest import started_prod_stack
 from tests.web_senders import issued_sender
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(900)]
@@ -33,15 +32,7 @@ def user_events(url: str, sender: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def prod():
-    server = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    os.environ.setdefault("BENCH_POSTGRES_URL", server.rsplit("/", 1)[0])
-    stack = Stack("prod", trained_model())
-    try:
-        stack.start()
-    except Exception as e:  # no PostgreSQL / Redis / nginx here: say so (CI requires them)
-        if os.environ.get("REQUIRE_POSTGRES"):
-            raise
-        pytest.skip(f"production stack unavailable: {e}")
+    stack = started_prod_stack()
     yield stack
     stack.stop()
 
