@@ -58,6 +58,8 @@ class ActionAnswerService(KnowledgeBaseAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         aspect = ASPECT_INTENTS.get(intent) or tracker.get_slot("aspect") or "overview"
         entity = self._service_mention(tracker, intent)
+        if entity and text.startswith("/") and entity not in self.kb.known_ids()["service"]:
+            return []  # a payload's unknown id: action_validate_slot_mappings refused it and said so
         previous = slot_before_latest_message(tracker, "service")
         entity = self._among_offered(tracker, entity, text, lang)
         if not text.startswith("/") and (not entity or (previous and self._inferred(tracker))):

@@ -55,7 +55,8 @@ def accuracy(stack: Stack, sample: int | None) -> float:
     tool = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared")) / "tools" / "eval_conversations.py"
     # the API port: the evaluation contract reads trackers, which the public port of make run-prod
     # does not serve (it passes only the channels); the API port reaches the same replicas
-    subprocess.run([sys.executable, str(tool), "--url", stack.api_url, "--tsv", str(path), "--json", str(out)],
+    token = ["--token", stack.rest_token] if stack.rest_token else []
+    subprocess.run([sys.executable, str(tool), "--url", stack.api_url, "--tsv", str(path), "--json", str(out), *token],
                    cwd=ROOT, check=True, capture_output=True)
     results = json.loads(out.read_text())
     items = results.get("results") or []
@@ -64,10 +65,10 @@ def accuracy(stack: Stack, sample: int | None) -> float:
 
 
 def measure(stack: Stack, n: int, full: bool) -> dict:
-    load.load(stack.url, 20, 2, seed=99)  # warm-up
+    load.load(stack.url, 20, 2, seed=99, token=stack.rest_token)  # warm-up
     levels = {}
     for c in LEVELS:
-        result = load.load(stack.url, max(n, 3 * c), c, seed=c)
+        result = load.load(stack.url, max(n, 3 * c), c, seed=c, token=stack.rest_token)
         levels[c] = result.summary()
         print(f"  {stack.kind:8} c={c:<3} {result.throughput:6.1f} msg/s  p50 {result.p50_ms:6.0f}  "
               f"p95 {result.p95_ms:6.0f}  p99 {result.p99_ms:6.0f} ms  errors {result.errors}  "

@@ -97,7 +97,7 @@ def memory_by_stored_conversations(model: str, steps: tuple[int, ...] = (0, 500,
         stored = 0
         for step in steps:
             if step > stored:
-                load.load(stack.url, step - stored, 10, seed=step)
+                load.load(stack.url, step - stored, 10, seed=step, token=stack.rest_token)
                 stored = step
             memory[str(step)] = stack.memory().get("rasa", [0])[0]
     return {"rasa_memory_mb_by_stored_conversations": memory}

@@ -89,7 +89,7 @@ async def run_load(url: str, convs: list[list[str]], concurrency: int, timeout: 
     latencies: list[float] = []
     errors = timeouts = 0
     endpoint = url.rstrip("/") + "/webhooks/rest/webhook"
-    params = {"token": token} if token else None
+    headers = {"Authorization": f"Bearer {token}"} if token else None  # REST_TOKEN (production)
     client_timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def client(session: aiohttp.ClientSession) -> None:
@@ -104,7 +104,7 @@ async def run_load(url: str, convs: list[list[str]], concurrency: int, timeout: 
                 t0 = time.perf_counter()
                 try:
                     async with session.post(endpoint, json={"sender": sender, "message": text},
-                                            params=params) as resp:
+                                            headers=headers) as resp:
                         body = await resp.json(content_type=None)
                         if resp.status != 200 or not body:
                             errors += 1

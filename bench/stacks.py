@@ -9,6 +9,7 @@ Every stack runs in its own process session, so stopping it stops only its own p
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -78,6 +79,15 @@ class Stack:
         return f"http://127.0.0.1:{self.env['API_PORT']}" if self.env.get("API_PORT") else self.url
 
     @property
+    def rest_token(self) -> str | None:
+        """The REST channel's token: production mode publishes REST on its public port only with one."""
+        return self.env.get("REST_TOKEN") or None
+
+    @property
+    def rest_headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.rest_token}"} if self.rest_token else {}
+
+    @property
     def replica_urls(self) -> list[str]:
         """The Rasa replicas behind the load balancer (production mode)."""
         base = int(self.env.get("RASA_BASE_PORT", 0))
@@ -98,7 +108,9 @@ class Stack:
                    "RASA_BASE_PORT": str(20000 + int(tag[:3], 16)), "ACTION_BASE_PORT": str(25000 + int(tag[3:6], 16)),
                    "PROD_VAR_DIR": str(self.workdir / "prod"),
                    "DATABASE_URL": f"{pg}/bench_kb_{tag}", "TRACKER_DB_URL": f"{pg}/bench_conv_{tag}",
-                   "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")}
+                   "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+                   # the REST channel is public in production only behind its token (scripts/nginx_conf.py)
+                   "REST_TOKEN": secrets.token_urlsafe(24)}
             cmd = ["bash", str(ROOT / "scripts" / "run_prod.sh")]
         else:
             kb = f"sqlite:///{self.workdir / 'kb.db'}"

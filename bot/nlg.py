@@ -34,12 +34,13 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
     """Domain responses, converted to Traditional Chinese for Traditional-script users."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain=None) -> None:
-        from bot import resilience, speedups
+        from bot import payload_validation, resilience, speedups
         from bot.settings import Settings
         from service_desk import log_masking
 
         resilience.install()  # a failing action server gets the citizen an apology, not silence
         log_masking.install()  # and the log lines about it carry no personal data
+        payload_validation.install()  # button payloads' slot values checked against known ids
         if Settings.from_env().speedups:  # RASA_SPEEDUPS=off serves as stock Rasa does (make bench)
             speedups.install()
         super().__init__(domain.responses if domain else {})

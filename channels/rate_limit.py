@@ -165,7 +165,16 @@ class RateLimiter:
     async def check(self, sender: str, peer: str, forwarded_for: str | None) -> int | None:
         if is_local_tool(peer, forwarded_for):
             return None
-        todo = checks(self.limits, sender, client_ip(peer, forwarded_for))
+        return await self._count(checks(self.limits, sender, client_ip(peer, forwarded_for)), sender)
+
+    async def check_sender(self, sender: str) -> int | None:
+        """The sender limit alone: for a channel whose requests all come from one platform's
+        servers (Telegram), where the peer address says nothing about the citizen."""
+        if self.limits.per_sender <= 0:
+            return None
+        return await self._count([(SENDER, sender, self.limits.per_sender)], sender)
+
+    async def _count(self, todo: list[tuple[str, str, int]], sender: str) -> int | None:
         if not todo:
             return None
         now = self.clock()

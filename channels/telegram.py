@@ -31,6 +31,7 @@ import hmac
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -55,6 +56,7 @@ from telegram.constants import ChatAction
 from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from channels.rate_limit import RateLimiter, limiter_for
 from channels.telegram_support import redact
 from channels.telegram_support.state import (
     LANGUAGE_PREFIX,
@@ -78,6 +80,7 @@ PAIR_WIDTH = 16  # buttons this narrow (CJK counts 2) share a row, two by two
 RETRY_AFTER_MAX = 5.0  # seconds we are willing to wait once when Telegram says "Too Many Requests"
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts as secret_token
 COMMAND_RE = re.compile(r"^/(?P<cmd>[A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]+)?(?:\s+(?P<arg>.*))?$", re.DOTALL)
+CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 TEXTS_FILE = Path(__file__).resolve().parent / "telegram_texts.yml"
 
 
@@ -332,6 +335,8 @@ class TelegramInput(InputChannel):
         self.payloads = CallbackPayloads()
         self.languages: LRUDict[int, str] = LRUDict(100_000)  # chat id → language chosen by /lang
         self.recent = RecentIds()
+        self.limiter: RateLimiter | None = None  # set from the app on the first webhook call
+        self.rate_noticed: LRUDict[int, float] = LRUDict(100_000)  # chat id → end of the window noticed
         self._bot: Bot | None = None
         if not self.config.token:
             logger.info("telegram: no token configured (TELEGRAM_TOKEN); the webhook answers 503")
@@ -394,6 +399,8 @@ class TelegramInput(InputChannel):
                 return response.json({"ok": False, "description": "invalid JSON"}, status=400)
             if not isinstance(data, dict):
                 return response.json({"ok": False, "description": "not an update"}, status=400)
+            if self.limiter is None:
+                self.limiter = limiter_for(request.app.ctx)
             # The one error boundary: whatever goes wrong with this update (a malformed update,
             # Rasa or the action server failing, an unexpected bug) is logged and answered with
             # 200. Telegram redelivers an update until it gets a 2xx, holding back the chat's
@@ -518,6 +525,8 @@ class TelegramInput(InputChannel):
         ``/intent{entities}`` payload (typed, or a button's data, which a client can forge) whose
         entities are not a small object of identifiers or numbers gets the bot's refusal instead:
         Rasa would put them into the slots unchecked, as the web and REST channels refuse them."""
+        if await self._over_rate_limit(chat_id, text, language):
+            return
         metadata = {"language": language} if language in LANGUAGES else None
         try:
             check_payload(text)
@@ -533,6 +542,24 @@ class TelegramInput(InputChannel):
                                              metadata=metadata))
         finally:
             await typing
+
+
+    async def _over_rate_limit(self, chat_id: int, text: str, language: str | None) -> bool:
+        """True if this chat is over its per-sender limit (channels/rate_limit.py; every update
+        comes from Telegram's servers, so only the chat is counted): the message is dropped and,
+        once per window, a polite notice is sent in the chat's language (the /lang choice, else
+        the script of the message). Telegram gets its 200 either way, so nothing is redelivered."""
+        if self.limiter is None:
+            return False
+        wait = await self.limiter.check_sender(sender_id(chat_id))
+        if wait is None:
+            return False
+        now = time.time()
+        if self.rate_noticed.get(chat_id, 0.0) <= now:
+            self.rate_noticed[chat_id] = now + wait
+            lang = language if language in LANGUAGES else ("zh" if CJK_RE.search(text) else "en")
+            await TelegramOutput(self.bot).send(sender_id(chat_id), channel_texts()["rate_limited"][lang])
+        return True
 
 
 # --------------------------------------------------------------------------- command line

@@ -31,6 +31,8 @@ class KnowledgeBaseAccess:
         self._district_patterns: list[tuple[re.Pattern, str]] = []
         self._corrector_version: Optional[int] = None
         self._corrector = None
+        self._ids_version: Optional[int] = None
+        self._ids: dict[str, frozenset[str]] = {}
 
     @classmethod
     def from_settings(cls) -> "KnowledgeBaseAccess":
@@ -92,6 +94,17 @@ class KnowledgeBaseAccess:
             if hit.service_id and hit.score > best.get(hit.service_id, 0.0):
                 best[hit.service_id] = hit.score
         return sorted(best.items(), key=lambda kv: -kv[1])[:limit]
+
+    def known_ids(self) -> dict[str, frozenset[str]]:
+        """The ids the current content knows: ``{"service": ..., "district": ...}`` (read again
+        when the content changes)."""
+        version = self.content_version()
+        if version != self._ids_version:
+            with self.session() as session:
+                self._ids = {"service": frozenset(s.id for s in repository.list_services(session)),
+                             "district": frozenset(d.id for d in repository.list_districts(session))}
+            self._ids_version = version
+        return self._ids
 
     def find_district(self, text: str) -> Optional[str]:
         """The id of a district named in ``text`` (Chinese, Traditional or English), if any."""

@@ -19,6 +19,9 @@ fi
 # (its default is 100 MB); the channels refuse far less (64 KB) with their own JSON error.
 export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1048576}
 export SANIC_FALLBACK_ERROR_FORMAT=${SANIC_FALLBACK_ERROR_FORMAT:-json}  # its own errors (that 413) as JSON, never an HTML page
+# The action server takes Rasa's whole conversation (the current session) with each call: its own
+# limit, 16 MB (as nginx's in front of the action servers in production), reached only by Rasa.
+ACTION_REQUEST_MAX_SIZE=${ACTION_REQUEST_MAX_SIZE:-16777216}
 # One thread of numerical work per process: Rasa and the action server share the cores.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
   MKL_NUM_THREADS=${MKL_NUM_THREADS:-1} TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1} \
@@ -32,7 +35,7 @@ cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>
 trap cleanup INT TERM EXIT
 
 # rasa-sdk's action server with personal data masked in its logs (service_desk/action_server.py)
-SANIC_HOST=127.0.0.1 $PY -m service_desk.action_server --actions actions --port "$ACTION_PORT" >"$LOG_DIR"/actions.log 2>&1 &
+SANIC_HOST=127.0.0.1 SANIC_REQUEST_MAX_SIZE=$ACTION_REQUEST_MAX_SIZE $PY -m service_desk.action_server --actions actions --port "$ACTION_PORT" >"$LOG_DIR"/actions.log 2>&1 &
 pids+=($!)
 if [ "${1:-}" = "--shell" ]; then
   $PY -m rasa shell -m "$model" --endpoints endpoints.yml

@@ -37,6 +37,9 @@ export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-20}
 # (its default is 100 MB); the channels refuse far less (64 KB) with their own JSON error.
 export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1048576}
 export SANIC_FALLBACK_ERROR_FORMAT=${SANIC_FALLBACK_ERROR_FORMAT:-json}  # its own errors (that 413) as JSON, never an HTML page
+# The action server takes Rasa's whole conversation (the current session) with each call: its own
+# limit, 16 MB (as nginx's in front of the action servers in production), reached only by Rasa.
+ACTION_REQUEST_MAX_SIZE=${ACTION_REQUEST_MAX_SIZE:-16777216}
 # One thread of numerical work per process: the replicas share the cores (no oversubscription).
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
   MKL_NUM_THREADS=${MKL_NUM_THREADS:-1} TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1} \
@@ -76,8 +79,8 @@ for i in $(seq 1 "$ACTION_SERVERS"); do
   port=$((ACTION_BASE_PORT + i))
   # rasa-sdk's action server with personal data masked in its logs (service_desk/action_server.py)
   : >"$VAR/logs/actions-$i.log"
-  supervise "$VAR/logs/actions-$i.log" env SANIC_HOST=127.0.0.1 $PY -m service_desk.action_server --actions actions --port "$port"
-  action_servers+="server 127.0.0.1:$port max_fails=0; "
+  supervise "$VAR/logs/actions-$i.log" env SANIC_HOST=127.0.0.1 SANIC_REQUEST_MAX_SIZE="$ACTION_REQUEST_MAX_SIZE" $PY -m service_desk.action_server --actions actions --port "$port"
+  action_servers+="127.0.0.1:$port "
 done
 auth=()
 [ -n "${RASA_TOKEN:-}" ] && auth=(--auth-token "$RASA_TOKEN")
@@ -89,12 +92,11 @@ for i in $(seq 1 "$REPLICAS"); do
   supervise "$VAR/logs/rasa-$i.log" $PY -m rasa run -m "$model" --enable-api "${auth[@]}" -i 127.0.0.1 --port "$port" \
     --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT" \
     --endpoints endpoints.prod.yml --credentials credentials.yml
-  rasa_servers+="server 127.0.0.1:$port max_fails=0; "
+  rasa_servers+="127.0.0.1:$port "
 done
-sed -e "s|@VAR@|$VAR|g" -e "s|@PUBLIC_PORT@|$PUBLIC_PORT|g" -e "s|@ACTION_LB_PORT@|$ACTION_LB_PORT|g" \
-    -e "s|@API_PORT@|$API_PORT|g" \
-    -e "s|@RASA_SERVERS@|$rasa_servers|" -e "s|@ACTION_SERVERS@|$action_servers|" \
-    deploy/nginx.conf.template >"$VAR/nginx.conf"
+# shellcheck disable=SC2086  # one argument per server
+$PY scripts/nginx_conf.py --var "$VAR" --public-port "$PUBLIC_PORT" --api-port "$API_PORT" \
+  --action-lb-port "$ACTION_LB_PORT" --rasa $rasa_servers --actions $action_servers >"$VAR/nginx.conf"
 "$NGINX" -c "$VAR/nginx.conf" -p "$VAR" -e "$VAR/nginx-error.log" >"$VAR/logs/nginx.log" 2>&1 &
 pids+=($!)
 if [ "${NO_WEB:-}" != 1 ]; then
@@ -102,6 +104,11 @@ if [ "${NO_WEB:-}" != 1 ]; then
   pids+=($!)
 fi
 
+if [ -n "${REST_TOKEN:-}" ]; then
+  rest_line="http://127.0.0.1:$PUBLIC_PORT/webhooks/rest/webhook (needs REST_TOKEN)"
+else
+  rest_line="internal only, http://127.0.0.1:$API_PORT/webhooks/rest/webhook (set REST_TOKEN to publish it)"
+fi
 echo "Starting $REPLICAS Rasa replicas and $ACTION_SERVERS action servers (logs in $VAR/logs/) ..."
 for _ in $(seq 1 240); do
   ready=1
@@ -116,7 +123,8 @@ for _ in $(seq 1 240); do
     cat <<MSG
 
   Ready (production mode).
-  Channels (nginx -> $REPLICAS Rasa replicas):  http://127.0.0.1:$PUBLIC_PORT/webhooks/rest/webhook
+  Channels (nginx -> $REPLICAS Rasa replicas):  http://127.0.0.1:$PUBLIC_PORT/webhooks/{webchat,telegram}/webhook
+  REST channel:                                $rest_line
   HTTP API for staff tools (internal):         http://127.0.0.1:$API_PORT
   Web page:                                    http://localhost:$WEB_PORT/
   Staff console:                               http://localhost:$WEB_PORT/admin/

@@ -30,6 +30,9 @@ def trained_model() -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+ACTION_REQUEST_MAX_SIZE = "16777216"  # scripts/run.sh: the action server's own body limit
+
+
 def action_server_command(port: int, *args: str) -> list[str]:
     """The action server as scripts/run.sh starts it (logs masked: service_desk/action_server.py)."""
     return [sys.executable, "-m", "service_desk.action_server", "--actions", "actions", "--port", str(port), *args]
@@ -75,7 +78,8 @@ class BotStack:
         build_knowledge_base(self.env["DATABASE_URL"])
         logs = self.workdir
         self.procs.append(subprocess.Popen(
-            action_server_command(self.action_port), cwd=ROOT, env=self.env,
+            action_server_command(self.action_port), cwd=ROOT,
+            env={**self.env, "SANIC_REQUEST_MAX_SIZE": ACTION_REQUEST_MAX_SIZE},  # as scripts/run.sh
             stdout=open(logs / "actions.log", "w"), stderr=subprocess.STDOUT))
         self.procs.append(subprocess.Popen(
             [sys.executable, "-m", "rasa", "run", "-m", model, "--enable-api", "--port", str(self.rasa_port),

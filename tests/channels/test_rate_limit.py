@@ -108,6 +108,15 @@ async def test_memory_limiter_per_sender_per_ip_and_window_expiry():
     assert await send(limiter, 1, "a") == [60]
 
 
+async def test_sender_only_check_ignores_addresses_for_platform_channels():
+    """Telegram's updates all come from Telegram's servers: only the chat is counted, and many
+    chats through one platform address are never limited together."""
+    limiter = RateLimiter(Limits(per_sender=2, per_ip=2), clock=Clock())
+    assert [await limiter.check_sender("telegram-1") for _ in range(3)] == [None, None, 40]
+    assert [await limiter.check_sender(f"telegram-{i}") for i in range(2, 50)] == [None] * 48
+    assert await RateLimiter(Limits(per_sender=0, per_ip=2)).check_sender("telegram-1") is None
+
+
 async def test_local_tools_and_loopback_clients_are_exempt_from_the_address_limit():
     limiter = RateLimiter(Limits(per_sender=2, per_ip=2), clock=Clock())
     assert [await limiter.check("a", "127.0.0.1", None) for _ in range(50)] == [None] * 50

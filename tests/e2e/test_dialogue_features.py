@@ -134,3 +134,21 @@ def test_a_staff_edit_is_understood_and_answered_at_once(bot):
     assert slots(bot, who)["service"] == "notarization"
     assert "测试收费：每件50元" in reply
     db.dispose_engines()
+
+
+@pytest.mark.parametrize("lang, first, payload, slot, kept, refusal", [
+    ("zh", "护照怎么办理？", '/inform_service{"service":"no_such_service"}', "service", "passport_application",
+     "选项无效"),
+    ("en", "How do I apply for a passport?", '/inform_district{"district":"atlantis"}', "district", None,
+     "option is not valid"),
+])
+def test_a_payload_with_an_unknown_id_is_refused_and_the_slot_kept(bot, lang, first, payload, slot, kept, refusal):
+    who = sender(f"payload-{lang}")
+    bot.say(who, first)
+    reply = texts(bot.say(who, payload))
+    assert refusal in reply
+    s = slots(bot, who)
+    assert s[slot] == kept and s["service"] == "passport_application" and s["language"] == lang
+    # a valid payload still goes through (no refusal) and sets the slot
+    reply = texts(bot.say(who, '/inform_service{"service":"id_card_application"}'))
+    assert refusal not in reply and slots(bot, who)["service"] == "id_card_application"

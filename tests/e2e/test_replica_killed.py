@@ -42,8 +42,9 @@ TURNS = {
 }
 
 
-def post(url: str, path: str, body: dict, timeout: float) -> list[dict]:
-    req = urllib.request.Request(f"{url}{path}", json.dumps(body).encode(), {"Content-Type": "application/json"})
+def post(url: str, path: str, body: dict, timeout: float, headers: dict | None = None) -> list[dict]:
+    req = urllib.request.Request(f"{url}{path}", json.dumps(body).encode(),
+                                 {"Content-Type": "application/json", **(headers or {})})
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return json.loads(r.read().decode() or "[]")
 
@@ -104,7 +105,7 @@ def test_killing_a_replica_under_load_loses_no_conversation(prod, channel):
             path, body = "/webhooks/rest/webhook", {"sender": sender, "message": text}
         for attempt, timeout in enumerate((FIRST_TIMEOUT, RETRY_TIMEOUT)):
             try:
-                replies = post(prod.url, path, body, timeout)
+                replies = post(prod.url, path, body, timeout, prod.rest_headers)
                 if replies:
                     return replies
                 reason = "empty answer"

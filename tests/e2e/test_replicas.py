@@ -11,10 +11,13 @@ from tests.e2e.conftest import started_prod_stack
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(900)]
 
 
-def say(url: str, sender: str, message: str) -> list[dict]:
+TOKEN: dict = {}  # the stack's REST_TOKEN header (the REST channel is public only behind it)
+
+
+def say(url: str, sender: str, message: str, headers: dict | None = None) -> list[dict]:
     req = urllib.request.Request(f"{url}/webhooks/rest/webhook",
                                  json.dumps({"sender": sender, "message": message}).encode(),
-                                 {"Content-Type": "application/json"})
+                                 {"Content-Type": "application/json", **(TOKEN if headers is None else headers)})
     with urllib.request.urlopen(req, timeout=60) as r:
         return json.loads(r.read().decode() or "[]")
 
@@ -27,7 +30,9 @@ def slots(url: str, sender: str) -> dict:
 @pytest.fixture(scope="module")
 def prod():
     stack = started_prod_stack()
+    TOKEN.update(stack.rest_headers)
     yield stack
+    TOKEN.clear()
     stack.stop()
 
 
@@ -75,3 +80,14 @@ def test_the_public_port_serves_only_the_channels(prod):
         assert refused.value.code == 404, path
     api = f"http://127.0.0.1:{prod.env['API_PORT']}"
     assert slots(api, sender)["service"] == "passport_application"
+
+
+def test_the_public_rest_channel_needs_its_token(prod):
+    import urllib.error
+
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            say(prod.url, "replicas-no-token", "护照怎么办理？", headers=headers)
+        assert refused.value.code == 401
+        assert json.loads(refused.value.read().decode())["error"] == "rest_token_required"
+    assert say(prod.url, "replicas-no-token", "护照怎么办理？")  # with it (TOKEN)

@@ -33,3 +33,18 @@ def test_a_two_megabyte_body_is_refused_at_once_and_the_bot_still_answers(bot, p
     replies = bot.say("size-test-after", "护照怎么办理？")
     assert any("护照" in (r.get("text") or "") for r in replies), replies
 
+
+
+def test_the_action_server_refuses_a_body_over_its_limit_and_keeps_answering(bot):
+    """Only Rasa reaches the action server; its own limit (16 MB, ACTION_REQUEST_MAX_SIZE in
+    scripts/run.sh) is far above a session's conversation, and a bigger body is refused unread."""
+    from tests.stack import ACTION_REQUEST_MAX_SIZE
+
+    actions = f"http://127.0.0.1:{bot.action_port}"
+    body = b'{"next_action":"action_answer_service","tracker":{"events":[' + b" " * int(ACTION_REQUEST_MAX_SIZE) + b"]}}"
+    status, took = post(actions + "/webhook", body)
+    assert status == 413 and took < 5
+    with urllib.request.urlopen(actions + "/health", timeout=5) as r:
+        assert r.status == 200
+    replies = bot.say("size-test-actions", "护照怎么办理？")  # the actions still run for Rasa
+    assert any("护照" in (r.get("text") or "") for r in replies), replies

@@ -243,6 +243,28 @@ async def test_lang_without_valid_choice_offers_a_picker(channel, bot_api):
     assert channel.languages.get(107) == "en"
 
 
+@pytest.mark.parametrize("text, chosen, notice", [
+    ("护照怎么办理？", None, "zh"),
+    ("how do I get a passport?", None, "en"),
+    ("护照怎么办理？", "en", "en"),  # the /lang choice wins over the script
+])
+async def test_a_chat_over_its_rate_limit_is_dropped_with_one_notice(channel, bot_api, text, chosen, notice):
+    from channels.rate_limit import Limits, RateLimiter
+
+    channel.limiter = RateLimiter(Limits(per_sender=3, per_ip=1))  # per_ip must not apply here
+    if chosen:
+        channel.languages[130] = chosen
+    rasa = StubRasa()
+    for _ in range(6):
+        await channel.handle_update(U.text(130, text), rasa)
+    assert rasa.texts == [text] * 3  # the 4th to 6th never reach Rasa
+    sent = bot_api.sent_texts(130)
+    assert sent.count(tg.channel_texts()["rate_limited"][notice]) == 1  # one notice, not one per message
+    assert sent.count(f"echo: {text}") == 3
+    await channel.handle_update(U.text(131, text), rasa)  # another chat is not affected
+    assert rasa.texts[-1] == text and len(rasa.texts) == 4
+
+
 async def test_help_asks_what_the_bot_can_do(channel):
     rasa = StubRasa()
     await channel.handle_update(U.text(108, "/help"), rasa)
@@ -511,6 +533,16 @@ async def test_http_good_secret_is_processed(served, bot_api):
     assert (status, body) == (200, {"ok": True})
     assert served.rasa.texts == ["护照怎么办理？"]
     assert bot_api.sent_texts(150) == ["echo: 护照怎么办理？"]
+
+
+async def test_http_rate_limit_comes_from_the_settings(serve, bot_api, monkeypatch):
+    monkeypatch.setenv("RATE_LIMIT_PER_SENDER", "2")
+    served = await serve()
+    for i in range(4):
+        status, body = await served.post(U.text(152, f"护照怎么办理？{i}"))
+        assert (status, body) == (200, {"ok": True})  # Telegram must not redeliver
+    assert served.rasa.texts == ["护照怎么办理？0", "护照怎么办理？1"]
+    assert bot_api.sent_texts(152)[-1] == tg.channel_texts()["rate_limited"]["zh"]
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", SECRET[:-1], SECRET + "x"])
