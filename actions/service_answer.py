@@ -62,8 +62,11 @@ class ActionAnswerService(KnowledgeBaseAction):
             return []  # a payload's unknown id: action_validate_slot_mappings refused it and said so
         previous = slot_before_latest_message(tracker, "service")
         entity = self._among_offered(tracker, entity, text, lang)
-        if not text.startswith("/") and (not entity or (previous and self._inferred(tracker))):
-            # no service named, or one only inferred from meaning: the conversation speaks first
+        if not text.startswith("/") and (not entity or (previous and (self._inferred(tracker)
+                                                                      or self._faint_outsider(tracker, entity, previous)))):
+            # no service named, one only inferred from meaning, or a faint mention outside the
+            # family under discussion ("不对，是丢了，不是过期" after an ID card renewal): the
+            # conversation speaks first
             entity = self._from_context(tracker, previous, intent) or entity
         service_id = entity or previous or tracker.get_slot("service")
 
@@ -103,6 +106,12 @@ class ActionAnswerService(KnowledgeBaseAction):
             if sid in offered and score >= CLARIFY_MIN_SCORE:
                 return sid
         return entity
+
+    def _faint_outsider(self, tracker: Tracker, entity: str, previous: str) -> bool:
+        """The message's service is a faint mention of a service outside the family of the one
+        under discussion: a refinement of the current service may explain its words better."""
+        return (entity != previous and entity not in self.siblings().get(previous, set())
+                and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE)
 
     @staticmethod
     def _inferred(tracker: Tracker) -> bool:

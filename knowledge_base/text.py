@@ -26,6 +26,7 @@ __all__ = [
     "is_han",
     "normalize",
     "normalize_aligned",
+    "rewrite_regional",
     "sub_words",
     "to_simplified",
     "to_traditional",
@@ -136,21 +137,55 @@ def _nfkc_lower_char(c: str) -> str:
     return low if len(low) == 1 else n
 
 
+_REGIONAL_FILE = __import__("pathlib").Path(__file__).with_name("regional_rewrites.yml")
+
+
+def _regional_rewrites() -> tuple[re.Pattern | None, dict[str, str]]:
+    """The equal-length rewrites of regional_rewrites.yml (loaded once) as one pattern."""
+    global _REGIONAL
+    if _REGIONAL is None:
+        import yaml
+
+        table: dict[str, str] = {}
+        for section in (yaml.safe_load(_REGIONAL_FILE.read_text(encoding="utf-8")) or {}).values():
+            for key, value in (section or {}).items():
+                key, value = str(key), str(value)
+                if len(key) != len(value):
+                    raise ValueError(f"regional rewrite {key!r} -> {value!r} changes the length")
+                table[key] = value
+        pattern = re.compile("|".join(sorted(map(re.escape, table), key=len, reverse=True))) if table else None
+        _REGIONAL = (pattern, table)
+    return _REGIONAL
+
+
+_REGIONAL: tuple[re.Pattern | None, dict[str, str]] | None = None
+
+
+def rewrite_regional(text: str) -> str:
+    """Regional (Cantonese) wording in Simplified ``text`` as standard written Chinese, same length."""
+    if not text or text.isascii():
+        return text
+    pattern, table = _regional_rewrites()
+    return pattern.sub(lambda m: table[m.group(0)], text) if pattern is not None else text
+
+
 def normalize_aligned(text: str) -> str:
-    """NFKC + Traditional → Simplified + lower case, same length as ``text`` (offsets stay valid)."""
+    """NFKC + Traditional → Simplified + regional rewrites + lower case, same length as ``text``
+    (offsets stay valid)."""
     if not text:
         return ""
     if text.isascii():
         return text.lower()
-    return _t2s_aligned("".join(_nfkc_lower_char(c) for c in text))
+    return rewrite_regional(_t2s_aligned("".join(_nfkc_lower_char(c) for c in text)))
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width → half-width), Traditional → Simplified, lower case, collapsed whitespace."""
+    """NFKC (full-width → half-width), Traditional → Simplified, regional rewrites, lower case,
+    collapsed whitespace."""
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text)
-    text = to_simplified(text).lower()
+    text = rewrite_regional(to_simplified(text)).lower()
     return _WS_RE.sub(" ", text).strip()
 
 

@@ -30,7 +30,9 @@ logger = logging.getLogger(__name__)
 CUES_FILE = Path(__file__).resolve().parent.parent / "aspect_cues.yml"
 PREFIX = "ask_"
 MASK = "◇"
-NOT_ASPECTS = ("weak", "switch", "question")
+NOT_ASPECTS = ("weak", "switch", "question", "not_follow_up", "second_person", "fragment_filler")
+FOLLOW_UP_MAX_CHARS = 12  # a Chinese fragment ("要啥条件", "換照要多少錢")
+FOLLOW_UP_MAX_WORDS = 8   # an English one ("can I do it from my phone")
 
 
 @lru_cache(maxsize=1)
@@ -140,6 +142,50 @@ def is_question(text: str) -> bool:
 def cued_aspects(text: str) -> set:
     """Aspects whose cues occur in ``text`` (service mentions masked)."""
     return _cued(_masked(text))
+
+
+def follow_up_aspect(text: str) -> Optional[str]:
+    """The aspect a short fragment asks about ("要啥条件", "what docs", "要幾耐"): exactly one
+    aspect cued, the message short, and not a fragment that asks something else ("几点了").
+    Read with the conversation, it is a follow-up about the service under discussion."""
+    norm = _masked(text)
+    words = re.findall(r"[a-z0-9']+", norm)
+    han = sum(1 for c in norm if "\u3400" <= c <= "\u9fff")
+    if not norm or "◇" in norm or (han and han > FOLLOW_UP_MAX_CHARS) or len(words) > FOLLOW_UP_MAX_WORDS:
+        return None
+    if any(p.search(norm) for p in _section("not_follow_up")):
+        return None
+    cues = {aspect for aspect, patterns in aspect_cues().items() if any(p.search(norm) for p in patterns)}
+    if len(cues) != 1:  # weak cues ("需要…吗") do not make a fragment: "我明天需要雨伞吗"
+        return None
+    aspect = cues.pop()
+    # a condition names one thing ("what if I'm a student", "what if I only rent")
+    return None if _content_left(norm, allowed_words=1 if aspect == "eligibility" else 0) else aspect
+
+
+@lru_cache(maxsize=1)
+def _filler() -> Tuple[frozenset, frozenset]:
+    spec = _cue_file().get("fragment_filler") or {}
+    return frozenset(str(w) for w in spec.get("en") or ()), frozenset("".join(spec.get("zh") or ()))
+
+
+def _content_left(norm: str, allowed_words: int = 0) -> bool:
+    """Whether ``norm`` says more than its question words: an English word or more than two Chinese
+    characters left once every cue and filler word is taken out ("how much is a coffee": coffee)."""
+    rest = norm
+    for patterns in aspect_cues().values():
+        for p in patterns:
+            rest = p.sub(" ", rest)
+    en_filler, zh_filler = _filler()
+    words = [w for w in re.findall(r"[a-z][a-z']*", rest) if w not in en_filler]
+    han = [c for c in rest if "\u3400" <= c <= "\u9fff" and c not in zh_filler]
+    return len(words) > allowed_words or len(han) > 2
+
+
+def addresses_the_assistant(text: str) -> bool:
+    """The message speaks to the assistant ("where are you", "你几岁"): small talk, not a follow-up."""
+    norm = _masked(text)
+    return any(p.search(norm) for p in _section("second_person"))
 
 
 def checked_intent(text: str, name: str) -> str:

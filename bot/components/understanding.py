@@ -26,8 +26,10 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.aspect_cues import addresses_the_assistant, follow_up_aspect
 from bot.components.intent_ranking import settle_intent
 from bot.understanding.decision import Decision, Evidence, asks_for_human, decide
+from bot.understanding.scope import outside_scope
 from bot.understanding.semantic import (
     IN_SCOPE,
     OUT_OF_SCOPE,
@@ -153,7 +155,9 @@ class UnderstandingDecider(GraphComponent):
             intent=name, confidence=float(intent.get("confidence") or 0.0), service=service,
             service_score=score, lexical=tuple(message.get(SERVICE_RANKING) or ()),
             aspect_intent=_aspect_intent(message, text), semantic=lambda: self._semantic(text),
-            is_payload=text.startswith("/"), asks_for_human=asks_for_human(text))
+            is_payload=text.startswith("/"), asks_for_human=asks_for_human(text),
+            follow_up_aspect=follow_up_aspect(text), to_assistant=addresses_the_assistant(text),
+            outside=outside_scope(_question_sentence(text)))
         decision = decide(evidence)
         if decision.changed(evidence):
             logger.debug("decision for %r: %s (%s)", text[:80], decision.intent, decision.reason)
@@ -227,6 +231,14 @@ class UnderstandingDecider(GraphComponent):
                                   encoder.encode(texts) if texts else np.zeros((0, encoder.dim), np.float32))
             self._kb_index = (version, index)
         return index
+
+
+def _question_sentence(text: str) -> str:
+    """The sentence that asks, in a message of several (the story before it is not the request)."""
+    from bot.components.tokenizer import question_focus
+
+    start, end = question_focus(text)
+    return text[start:end]
 
 
 def _service_entity(message: Message) -> Tuple[Optional[str], float]:

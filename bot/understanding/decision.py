@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import yaml
 
+from bot.understanding.scope import ScopeCue
 from bot.understanding.semantic import OUT_OF_SCOPE, SMALL_TALK, SemanticEvidence
 
 THRESHOLDS_FILE = Path(__file__).with_name("decision.yml")
@@ -42,6 +43,9 @@ class Evidence:
     asks_for_human: bool = False                  # the words ask for a person (``asks_for_human``)
     semantic: Optional[Callable[[], Optional[SemanticEvidence]]] = None  # computed only if needed
     is_payload: bool = False
+    follow_up_aspect: Optional[str] = None        # a short fragment asking about one aspect ("要啥条件")
+    to_assistant: bool = False                    # the words address the assistant ("where are you")
+    outside: Optional[ScopeCue] = None            # wording outside the catalogue ("renew my US passport")
 
 
 @dataclass(frozen=True)
@@ -128,9 +132,20 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         return keep
     if ev.asks_for_human and ev.intent != "human_handoff":
         return Decision("human_handoff", max(ev.confidence, 0.9), None, reason="asks for a person")
+    if ev.outside is not None and ev.outside.applies_to(ev.service):
+        # "renew my US passport at the embassy", "帮我算增值税", "agencies' fees": a catalogue word
+        # in a request no public service here answers (families in scope_cues.yml)
+        return Decision("out_of_scope", max(ev.confidence, cfg["fallback_confidence"]), None,
+                        reason=f"the wording is outside the catalogue ({ev.outside.family})")
     refused = ev.intent in cfg["refusals"]
     unsure = ev.confidence < cfg["fallback_confidence"]
     service_question = _is_service_question(ev.intent)
+    if ev.follow_up_aspect and (refused or unsure or (ev.intent == "chitchat" and not ev.to_assistant)):
+        # "要啥条件", "what docs", "要幾耐": too short for the classifier, plain to a person who
+        # knows what the conversation is about; the actions read it with that service (the
+        # fragment names no service or alias, so a search hit on its few words is noise)
+        return Decision(SERVICE_INTENT_PREFIX + ev.follow_up_aspect, max(ev.confidence, cfg["fallback_confidence"]),
+                        None, reason=f"a short follow-up about {ev.follow_up_aspect}: the conversation decides")
 
     if service_question and ev.service and not unsure:
         if ev.semantic is None:
@@ -179,7 +194,8 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         sem = ev.semantic() if ev.semantic is not None else None  # for the actions' reading of context
         if _gate(sem) >= cfg["scope_gate"]["no_service"]:  # "how much does LASIK cost"
             return _gate_refusal(sem, ev, "a question about something outside the catalogue")
-        if sem is not None and len(candidates) < 2 and _asks_elsewhere(sem, cfg, "no_service"):
+        if (sem is not None and len(candidates) < 2 and not ev.follow_up_aspect
+                and _asks_elsewhere(sem, cfg, "no_service")):
             # "any job openings at Tencent?" (where the words name several services, "I lost my
             # card", the citizen is asked instead)
             return _margin_refusal(sem, ev, "a question naming no service whose nearest examples are refusals")

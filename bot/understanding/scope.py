@@ -1,0 +1,56 @@
+"""Families of wording that put a request outside the catalogue although it names a service.
+
+``outside_scope(text)`` → the first family of bot/understanding/scope_cues.yml whose pattern the
+message matches, with the services that family does not apply to; pure Python, no Rasa.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional, Tuple
+
+import yaml
+
+CUES_FILE = Path(__file__).with_name("scope_cues.yml")
+MAX_CHARS = 500  # a question is read in its first sentences; the patterns stay linear anyway
+
+
+@dataclass(frozen=True)
+class ScopeCue:
+    family: str
+    unless: Tuple[str, ...] = ()
+
+    def applies_to(self, service: Optional[str]) -> bool:
+        """False when ``service`` is one whose own subject the family's words are."""
+        return not (service and any(fnmatch.fnmatchcase(service, u) for u in self.unless))
+
+
+@lru_cache(maxsize=2)
+def _families(path: str = str(CUES_FILE)) -> Tuple[Tuple[ScopeCue, Tuple["re.Pattern", ...]], ...]:
+    spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    places = {k: str(v) for k, v in (spec.get("places") or {}).items()}
+    out = []
+    for family, body in (spec.get("families") or {}).items():
+        patterns = []
+        for raw in body.get("patterns") or ():
+            for name, alternation in places.items():
+                raw = raw.replace("{" + name + "}", alternation)
+            patterns.append(re.compile(raw, re.ASCII))  # \b between 的 and "agency" too
+        out.append((ScopeCue(family, tuple(body.get("unless") or ())), tuple(patterns)))
+    return tuple(out)
+
+
+def outside_scope(text: str) -> Optional[ScopeCue]:
+    """The first family whose wording ``text`` has (normalised: Simplified, lower case), or None."""
+    from knowledge_base.text import normalize
+
+    norm = normalize(text or "")[:MAX_CHARS]
+    if not norm or norm.startswith("/"):
+        return None
+    for cue, patterns in _families():
+        if any(p.search(norm) for p in patterns):
+            return cue
+    return None

@@ -1,0 +1,118 @@
+"""Two families the decision layer reads from the words: wording that places a request outside the
+catalogue (scope_cues.yml) and short follow-up fragments about one aspect (aspect_cues.yml)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.components.aspect_cues import addresses_the_assistant, follow_up_aspect
+from bot.understanding.decision import Evidence, decide
+from bot.understanding.scope import ScopeCue, outside_scope
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("text, family", [
+    ("我的美国护照快到期了，去哪里换", "foreign_document"),
+    ("how do I renew my UK passport", "foreign_document"),
+    ("澳門身份證點樣續期", "foreign_document"),
+    ("去日本旅游要办签证吗", "foreign_visa"),
+    ("do I need a Japan visa", "foreign_visa"),
+    ("在伦敦大使馆换护照要预约吗", "abroad_office"),
+    ("police certificate from the FBI, how long", "abroad_office"),
+    ("台胞證在台灣哪裡可以辦", "abroad_office"),
+    ("深圳最新落户政策", "other_city"),
+    ("找代办注册公司收多少服务费", "private_provider"),
+    ("有没有代办visa extension的agency，fee多少", "private_provider"),
+    ("帮我算一下这个季度的增值税", "calculation"),
+    ("你觉得延迟退休政策合理吗", "opinion"),
+    ("what do you think about the new pension policy", "opinion"),
+    ("把这句话翻译成英文", "assistant_task"),
+    ("香港迪士尼门票多少钱", "commercial"),
+    ("雅思考试怎么报名", "exams"),
+])
+def test_families_of_wording_outside_the_catalogue(text, family):
+    cue = outside_scope(text)
+    assert cue is not None and cue.family == family
+
+
+@pytest.mark.parametrize("text, service", [
+    ("护照怎么办理", "passport_application"), ("去香港要办什么证", "hk_macau_permit"),
+    ("港澳通行证怎么续签", "hk_macau_permit"), ("香港签注多少钱", "hk_macau_permit"),
+    ("我想把上海户口迁过来", "hukou_transfer"),
+    ("How do I convert my UK driving licence?", "foreign_driver_license_conversion"),
+    ("外国驾照换中国驾照要什么材料", "foreign_driver_license_conversion"),
+    ("DMV opening hours for license renewal?", "driver_license_renewal"),
+    ("可以找人代办吗", None), ("can an agent apply for me", None), ("罚单怎么交", "traffic_violation_handling"),
+    ("how do I pay a parking ticket", "traffic_violation_handling"),
+    ("刚在4S店提了辆车，销售说代办上牌要收500块服务费。我想自己去上牌，车管所在哪", "vehicle_registration"),
+])
+def test_ordinary_service_questions_are_not_outside(text, service):
+    from bot.components.understanding import _question_sentence  # the story is not the request
+
+    cue = outside_scope(_question_sentence(text))
+    assert cue is None or not cue.applies_to(service)
+
+
+def test_a_family_does_not_apply_to_the_service_its_words_are_about():
+    cue = outside_scope("my US passport, how do I extend my visa")
+    assert cue is not None and not cue.applies_to("foreigner_visa_extension")
+    assert cue.applies_to("passport_renewal")
+
+
+def test_in_scope_training_examples_are_not_outside():
+    """No service question of the training data matches a family (conversion of a foreign licence
+    matches foreign_document but names the service that family leaves alone)."""
+    hits = []
+    for path in sorted((ROOT / "data" / "nlu").rglob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            if not block["intent"].startswith(("ask_", "inform_service")):
+                continue
+            for line in block["examples"].splitlines():
+                text = line[2:].strip()
+                cue = outside_scope(text)
+                if cue and cue.applies_to(None) and not any(w in text for w in ("驾照", "驾驶证")):
+                    hits.append((cue.family, text))
+    assert hits == []
+
+
+def ev(**kw) -> Evidence:
+    base = dict(intent="ask_fee", confidence=0.95, service="passport_renewal", service_score=0.8)
+    return Evidence(**{**base, **kw})
+
+
+def test_outside_wording_is_refused_with_its_family_as_reason():
+    d = decide(ev(outside=ScopeCue("abroad_office")))
+    assert (d.intent, d.service) == ("out_of_scope", None) and "abroad_office" in d.reason
+    kept = decide(ev(service="foreigner_visa_extension", outside=ScopeCue("foreign_document", ("foreigner_*",))))
+    assert kept.intent == "ask_fee"
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("要啥条件", "eligibility"), ("what docs", "materials"), ("要幾耐", "duration"), ("換照要多少錢", "fee"),
+    ("在哪开", "where"), ("can I do it from my phone", "online"), ("手机上弄得了吗", "online"),
+    ("礼拜天开门不", "hours"), ("补的时候得拿啥", "materials"), ("what if I only rent", "eligibility"),
+    ("phone number?", "who"), ("點樣申請", "how"),
+])
+def test_short_fragments_name_one_aspect(text, aspect):
+    assert follow_up_aspect(text) == aspect
+
+
+@pytest.mark.parametrize("text", ["how much is a coffee", "几点了", "what time is it", "护照要多少钱",
+                                  "where is the toilet", "ok", "今天天气怎么样"])
+def test_other_short_messages_are_not_fragments(text):
+    assert follow_up_aspect(text) is None
+
+
+@pytest.mark.parametrize("intent, confidence", [("out_of_scope", 0.95), ("nlu_fallback", 0.45), ("chitchat", 0.9)])
+def test_a_refused_fragment_becomes_a_follow_up_for_the_conversation(intent, confidence):
+    d = decide(Evidence(intent=intent, confidence=confidence, follow_up_aspect="materials"))
+    assert (d.intent, d.service) == ("ask_materials", None) and "follow-up" in d.reason
+
+
+def test_small_talk_to_the_assistant_is_not_a_follow_up():
+    assert addresses_the_assistant("where are you from")
+    d = decide(Evidence(intent="chitchat", confidence=0.9, follow_up_aspect="where", to_assistant=True))
+    assert d.intent == "chitchat"
