@@ -27,7 +27,8 @@ FAQ_MIN_SCORE = 0.75
 CLARIFY_MIN_SCORE = 0.3
 CONTEXT_SWITCH_SCORE = 0.6
 MAX_CHOICES = 4
-STATEMENT_INTENTS = ("inform_service", "ask_overview")  # "actually I lost it": may refine by meaning
+STATEMENT_INTENTS = ("inform_service", "ask_overview")
+OUTSIDE_REASON = "the wording is outside the catalogue"  # bot/understanding/decision.py  # "actually I lost it": may refine by meaning
 _SIBLINGS: list = [None, {}]  # [content version, sibling services]
 # The footer offers the first four of these aspects that was not just answered, then the rating.
 FOOTER_ASPECTS = ("materials", "where", "fee", "online", "how", "duration")
@@ -80,6 +81,11 @@ class ActionAnswerService(KnowledgeBaseAction):
         if not entity and self._names_other_services(text, service_id, lang):
             return self._resolve_unknown_service(dispatcher, tracker, text, lang)
 
+        return self._respond(dispatcher, tracker, service_id, aspect, lang)
+
+    def _respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, service_id: str, aspect: str,
+                 lang: str) -> List[EventType]:
+        """The answer about ``service_id``'s ``aspect``, its footer, and the slots it sets."""
         with self.kb.session() as session:
             from knowledge_base import repository
 
@@ -240,3 +246,28 @@ class ActionAnswerService(KnowledgeBaseAction):
         dispatcher.utter_message(response="reply_service_footer", source_url=service.source_url,
                                  verified=formatting.long_date(service.last_verified, lang),
                                  buttons=footer_buttons(answered, lang))
+
+
+class ActionOutOfScope(ActionAnswerService):
+    """A message the decision layer refused: the usual refusal, unless the conversation explains it
+    as a refinement of the service under discussion ("actually I lost it last week" after an ID
+    card renewal → the lost-card replacement; "she had one as a kid, it expired" after a first
+    passport → the renewal). Never when the words themselves are outside the catalogue."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        text = latest_text(tracker)
+        previous = slot_before_latest_message(tracker, "service")
+        understanding = understanding_of(tracker)
+        if previous and text and not text.startswith("/") and not str(
+                understanding.get("reason") or "").startswith(OUTSIDE_REASON):
+            ranking = [tuple(x) for x in (understanding.get("evidence") or {}).get("lexical") or []]
+            sibling = refine(previous, ranking, self.siblings(),
+                             (understanding.get("semantic") or {}).get("services"), statement=True)
+            if sibling:
+                return self._respond(dispatcher, tracker, sibling, "overview", language(tracker))
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []

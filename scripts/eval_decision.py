@@ -23,7 +23,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.understanding.decision import Evidence, decide  # noqa: E402
+from bot.components.aspect_cues import addresses_the_assistant, follow_up_aspect  # noqa: E402
+from bot.components.understanding import _question_sentence  # noqa: E402
+from bot.understanding.decision import Evidence, asks_for_human, decide  # noqa: E402
+from bot.understanding.scope import outside_scope  # noqa: E402
 from bot.understanding.semantic import SemanticEvidence  # noqa: E402
 
 REJECT = {"out_of_scope", "nlu_fallback"}
@@ -63,7 +66,10 @@ def score(path: Path, thresholds: Path) -> None:
         evidence = Evidence(intent=ev["intent"], confidence=ev["confidence"], service=ev["service"],
                             service_score=ev["service_score"], lexical=tuple(map(tuple, ev["lexical"])),
                             aspect_intent=ev["aspect_intent"], semantic=lambda s=sem: s,
-                            is_payload=r["text"].startswith("/"))
+                            is_payload=r["text"].startswith("/"), asks_for_human=asks_for_human(r["text"]),
+                            follow_up_aspect=follow_up_aspect(r["text"]),
+                            to_assistant=addresses_the_assistant(r["text"]),
+                            outside=outside_scope(_question_sentence(r["text"])))
         d = decide(evidence, cfg)
         refused = (d.intent in REJECT or d.confidence < cfg["fallback_confidence"]) and not d.service
         b = by[r["lang"]]

@@ -32,7 +32,7 @@ PREFIX = "ask_"
 MASK = "◇"
 NOT_ASPECTS = ("weak", "switch", "question", "not_follow_up", "second_person", "fragment_filler")
 FOLLOW_UP_MAX_CHARS = 12  # a Chinese fragment ("要啥条件", "換照要多少錢")
-FOLLOW_UP_MAX_WORDS = 8   # an English one ("can I do it from my phone")
+FOLLOW_UP_MAX_WORDS = 12   # an English one ("can I do it from my phone")
 
 
 @lru_cache(maxsize=1)
@@ -176,6 +176,8 @@ def _content_left(norm: str, allowed_words: int = 0) -> bool:
     for patterns in aspect_cues().values():
         for p in patterns:
             rest = p.sub(" ", rest)
+    for place in (_cue_file().get("fragment_filler") or {}).get("places") or ():
+        rest = rest.replace(str(place), " ")
     en_filler, zh_filler = _filler()
     words = [w for w in re.findall(r"[a-z][a-z']*", rest) if w not in en_filler]
     han = [c for c in rest if "\u3400" <= c <= "\u9fff" and c not in zh_filler]

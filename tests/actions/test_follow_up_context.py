@@ -88,3 +88,32 @@ async def test_a_named_service_picks_its_offered_sibling(kb, dispatcher, domain,
                                            "confidence_entity": 0.9, "extractor": "ServiceResolver"}]
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "id_card_replacement") in events
+
+
+@pytest.mark.parametrize("lang,text,previous,expected", [
+    ("en", "actually I lost it last week", "id_card_application", "id_card_replacement"),
+    ("zh", "被偷了", "id_card_application", "id_card_replacement"),
+])
+async def test_a_refused_refinement_is_read_with_the_conversation(kb, dispatcher, domain, lang, text, previous,
+                                                                  expected):
+    """The decision layer refused the statement; the conversation explains it (action_out_of_scope)."""
+    from actions.service_answer import ActionOutOfScope
+
+    tracker = tracker_with(kb, text, "out_of_scope", lang, previous=previous)
+    events = await ActionOutOfScope().run(dispatcher, tracker, domain)
+    assert SlotSet("service", expected) in events
+    assert "utter_out_of_scope" not in [m.get("response") for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize("previous, reason", [
+    (None, "kept: nothing plausible"),  # no conversation: the plain refusal
+    ("id_card_application", "the wording is outside the catalogue (abroad_office)"),  # the words say so
+])
+async def test_out_of_scope_is_refused_without_a_conversation_or_when_the_words_say_so(
+        kb, dispatcher, domain, previous, reason):
+    from actions.service_answer import ActionOutOfScope
+
+    record = {"reason": reason, "evidence": {"lexical": [list(x) for x in kb.rank_services("I lost it")]}}
+    tracker = tracker_with(kb, "actually I lost it", "out_of_scope", "en", previous=previous, understanding=record)
+    assert await ActionOutOfScope().run(dispatcher, tracker, domain) == []
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_out_of_scope"]
