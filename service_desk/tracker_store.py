@@ -20,6 +20,7 @@ from service_desk.privacy import mask_personal_data
 from service_desk.turns import summarise
 
 SUMMARISED = (UserUttered, BotUttered, SlotSet, SessionStarted)
+STORED = "_govassist_stored_events"  # on a tracker: how many of its events are in the database
 CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before the turn fails (bot/resilience.py apologises)
 
 
@@ -125,11 +126,28 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         self.engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
+    async def retrieve(self, sender_id: str):
+        """Rasa's tracker of the latest session, marked with how many of its events are stored:
+        ``save`` then knows the new ones without asking the database (the conversation's lock,
+        held by whoever retrieved it for a turn, keeps anyone else from storing events meanwhile)."""
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, STORED, len(tracker.events))
+        return tracker
+
+    async def save(self, tracker) -> None:
+        await super().save(tracker)
+        setattr(tracker, STORED, len(tracker.events))  # a second save in the same turn adds only what is new
+
     def _additional_events(self, session, tracker) -> Iterator[Event]:
         """The new events, masked. Rasa's ``save`` adds each to ``session`` and then commits; when
         the last one has been handed over, the turns they make up are added to the same session,
-        so events and summary rows are stored in one transaction."""
-        stored = self._stored_since_session_start(session, tracker.sender_id)
+        so events and summary rows are stored in one transaction. How many are stored already is
+        known for a tracker this store retrieved or saved; only for another (a full tracker from
+        the HTTP API) is it counted in the database."""
+        stored = getattr(tracker, STORED, None)
+        if stored is None:
+            stored = self._stored_since_session_start(session, tracker.sender_id)
         new: list[dict] = []
         for event in itertools.islice(tracker.events, stored, len(tracker.events)):
             event = masked(event)

@@ -37,12 +37,13 @@ async def conversation(store, sender):
     return [t for t, _ in stored_rows(store, sender)]
 
 
-async def test_events_are_stored_exactly_as_rasas_own_store_stores_them(store, tmp_path):
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    plain = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "plain.db"))
+async def test_every_event_is_stored_once_across_saves_and_sessions(store):
+    """A tracker kept across saves and a new session: each event once, in order (Rasa's own store
+    counts the stored events of the latest session and writes the earlier ones again here; in a
+    real turn the tracker is retrieved first: see the next test)."""
     ours = await conversation(store, "c1")
-    assert ours == await conversation(plain, "c1") and "slot" in ours
+    assert ours == ["action", "session_started", "action", "user", "bot", "action",
+                    "action", "session_started", "action", "slot"]
     with store.session_scope() as session:
         assert store._stored_since_session_start(session, "c1") == \
             store._event_query(session, "c1", fetch_events_from_all_sessions=False).count()
@@ -71,3 +72,40 @@ async def test_feedback_comments_and_metadata_are_masked_too(store):
     for raw in ("13812345678", "E12345678", "87654321", "８７６５４３２１"):
         assert raw not in stored
     assert "feedback_comment" in stored
+
+
+async def turns_by_retrieval(store, sender):
+    """Turns as Rasa takes them: retrieve the latest session, add the turn's events, save."""
+    tracker = await store.create_tracker(sender)  # new conversation: saved once
+    for i, text in enumerate(["护照怎么办？", "要多少钱？", "在哪里办？"]):
+        tracker = await store.retrieve(sender)
+        tracker.update(UserUttered(text, {"name": "ask_how"}))
+        await store.save(tracker)  # the message logged
+        tracker.update(BotUttered(f"answer {i}"))
+        tracker.update(SlotSet("service", "passport_application"))
+        tracker.update(ActionExecuted("action_listen"))
+        await store.save(tracker)  # after the actions
+    return [t for t, _ in stored_rows(store, sender)]
+
+
+async def test_a_retrieved_tracker_saves_its_new_events_without_counting_them(tmp_path, monkeypatch):
+    """A turn's saves know from the retrieved tracker how many events are stored: the rows are
+    those Rasa's own store writes, and the count query runs only for the conversation's creation."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    domain = Domain.from_dict({"slots": {"service": {"type": "text", "mappings": [{"type": "custom"}]}}})
+    ours = MaskingSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    counted = []
+    original = MaskingSQLTrackerStore._stored_since_session_start
+    monkeypatch.setattr(MaskingSQLTrackerStore, "_stored_since_session_start",
+                        lambda self, session, sender: counted.append(sender) or original(self, session, sender))
+    plain = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "plain.db"))
+    rows = await turns_by_retrieval(ours, "c2")
+    assert rows == await turns_by_retrieval(plain, "c2")
+    assert rows.count("user") == 3 and rows.count("bot") == 3
+    assert counted == ["c2"]  # create_tracker's save only
+    # a tracker that did not come from this store (a full tracker of the HTTP API) is counted
+    full = DialogueStateTracker.from_events("c2", [e for e in (await ours.retrieve_full_tracker("c2")).events])
+    full.update(BotUttered("staff reply"))
+    await ours.save(full)
+    assert counted == ["c2", "c2"] and [t for t, _ in stored_rows(ours, "c2")].count("bot") == 4
