@@ -28,6 +28,7 @@ CLARIFY_MIN_SCORE = 0.3
 CONTEXT_SWITCH_SCORE = 0.6
 MAX_CHOICES = 4
 STATEMENT_INTENTS = ("inform_service", "ask_overview")
+SIBLING_TIE = 0.15  # sibling services this close in the search are settled by the previous message
 OUTSIDE_REASON = "the wording is outside the catalogue"  # bot/understanding/decision.py  # "actually I lost it": may refine by meaning
 _SIBLINGS: list = [None, {}]  # [content version, sibling services]
 # The footer offers the first four of these aspects that was not just answered, then the rating.
@@ -63,6 +64,7 @@ class ActionAnswerService(KnowledgeBaseAction):
             return []  # a payload's unknown id: action_validate_slot_mappings refused it and said so
         previous = slot_before_latest_message(tracker, "service")
         entity = self._among_offered(tracker, entity, text, lang)
+        entity = self._with_earlier_words(tracker, entity, text, lang)
         if not text.startswith("/") and (not entity or (previous and (self._inferred(tracker)
                                                                       or self._faint_outsider(tracker, entity, previous)))):
             # no service named, one only inferred from meaning, or a faint mention outside the
@@ -110,6 +112,27 @@ class ActionAnswerService(KnowledgeBaseAction):
         combined = f"{previous_user_text(tracker)} {text}".strip()
         for sid, score in self.kb.rank_services(combined, lang=lang):
             if sid in offered and score >= CLARIFY_MIN_SCORE:
+                return sid
+        return entity
+
+    def _with_earlier_words(self, tracker: Tracker, entity: Optional[str], text: str, lang: str) -> Optional[str]:
+        """A near-tie between sibling services ("register him in our hukou": a transfer or a
+        newborn's registration?) is settled by the citizen's previous message read with this one
+        ("we just had a baby!!"). Only while no service is under discussion: a correction ("I
+        meant the Taiwan pass") names what it means."""
+        if not entity or text.startswith("/") or slot_before_latest_message(tracker, "service"):
+            return entity
+        ranking = [tuple(x) for x in (understanding_of(tracker).get("evidence") or {}).get("lexical") or []]
+        if not ranking:
+            return entity
+        top = ranking[0][1]
+        rivals = {sid for sid, score in ranking[:3] if sid != entity and score >= top - SIBLING_TIE
+                  and sid in self.siblings().get(entity, set())}
+        earlier = previous_user_text(tracker)
+        if not rivals or not earlier or earlier.startswith("/"):
+            return entity
+        for sid, _ in self.kb.rank_services(f"{earlier} {text}", lang=lang):
+            if sid == entity or sid in rivals:
                 return sid
         return entity
 

@@ -117,3 +117,18 @@ async def test_out_of_scope_is_refused_without_a_conversation_or_when_the_words_
     tracker = tracker_with(kb, "actually I lost it", "out_of_scope", "en", previous=previous, understanding=record)
     assert await ActionOutOfScope().run(dispatcher, tracker, domain) == []
     assert [m.get("response") for m in dispatcher.messages] == ["utter_out_of_scope"]
+
+
+@pytest.mark.parametrize("lang, earlier, text, expected", [
+    ("en", "we just had a baby!!", "need to register him in our hukou", "newborn_hukou_registration"),
+    ("zh", "孩子上个月刚出生", "要上户口", "newborn_hukou_registration"),
+])
+async def test_a_near_tie_between_siblings_is_settled_by_the_previous_message(kb, dispatcher, domain, lang, earlier,
+                                                                              text, expected):
+    record = {"candidates": [], "evidence": {"lexical": [list(x) for x in kb.rank_services(text)]}}
+    tracker = tracker_with(kb, text, "ask_overview", lang, understanding=record)
+    tracker.events[:] = [{"event": "user", "text": earlier, "parse_data": {}}, {"event": "user", "text": text}]
+    latest_entity = record["evidence"]["lexical"][0][0]
+    tracker.latest_message["entities"] = [{"entity": "service", "value": latest_entity, "confidence_entity": 0.9}]
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", expected) in events
