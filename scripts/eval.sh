@@ -29,6 +29,11 @@ run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model 
     cmd="$cmd; echo '-- dev set 2'; $PY $tool --url {url} --tsv eval/dev2/messages.tsv \
       --json results/eval-$1-dev2.json --show-failures $show | tee results/eval-$1-dev2.txt"
   fi
+  if [ -f eval/dev3/messages.tsv ]; then  # third dev set (2026-12-01): near-misses, English aspects, dialogues
+    cmd="$cmd; echo '-- dev set 3'; $PY $tool --url {url} --tsv eval/dev3/messages.tsv \
+      --dialogues eval/dev3/dialogues.yml --json results/eval-$1-dev3.json --show-failures $show \
+      | tee results/eval-$1-dev3.txt"
+  fi
   if [ "${EVAL_SKIP_LOCKED:-0}" != 1 ] && [ -f eval/locked/messages.tsv ]; then
     cmd="$cmd; echo '-- locked test set'; $PY $tool --url {url} --tsv eval/locked/messages.tsv \
       --dialogues eval/locked/dialogues.yml --json results/eval-$1-locked.json --show-failures $show \
@@ -39,6 +44,11 @@ run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model 
       --dialogues eval/locked2/dialogues.yml --json results/eval-$1-locked2.json --show-failures $show \
       | tee results/eval-$1-locked2.txt"
   fi
+  if [ "${EVAL_SKIP_LOCKED:-0}" != 1 ] && [ -f eval/locked3/messages.tsv ]; then  # third locked set (2026-12-01)
+    cmd="$cmd; echo '-- locked test set 3'; $PY $tool --url {url} --tsv eval/locked3/messages.tsv \
+      --dialogues eval/locked3/dialogues.yml --json results/eval-$1-locked3.json --show-failures $show \
+      | tee results/eval-$1-locked3.txt"
+  fi
   $PY scripts/eval_stack.py --model "$model" -- bash -c "$cmd"
 }
 run_bot_eval ours config.yml govassist models
@@ -46,11 +56,17 @@ runs=(results/eval-ours-dev.json) labels=(ours-dev) times=("$(cat results/train-
 if [ -f results/eval-ours-dev2.json ]; then
   runs+=(results/eval-ours-dev2.json) labels+=(ours-dev2) times+=("$(cat results/train-ours.seconds)")
 fi
+if [ -f results/eval-ours-dev3.json ]; then
+  runs+=(results/eval-ours-dev3.json) labels+=(ours-dev3) times+=("$(cat results/train-ours.seconds)")
+fi
 if [ -f results/eval-ours-locked.json ] && [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; then
   runs+=(results/eval-ours-locked.json) labels+=(ours-locked) times+=("$(cat results/train-ours.seconds)")
 fi
 if [ -f results/eval-ours-locked2.json ] && [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; then
   runs+=(results/eval-ours-locked2.json) labels+=(ours-locked2) times+=("$(cat results/train-ours.seconds)")
+fi
+if [ -f results/eval-ours-locked3.json ] && [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; then
+  runs+=(results/eval-ours-locked3.json) labels+=(ours-locked3) times+=("$(cat results/train-ours.seconds)")
 fi
 if [ "${EVAL_SKIP_BASELINE:-0}" != 1 ]; then
   run_bot_eval rasa-default config.default.yml baseline models/baseline
