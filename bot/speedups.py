@@ -26,6 +26,47 @@ def _compiled_check():
 
 
 @lru_cache(maxsize=None)
+def _discriminated_checks():
+    """The same schema split on each event's type: the response without its events' ``oneOf``,
+    and one compiled check per event type (its ``oneOf`` branch with the common properties).
+
+    Equivalent to the whole schema because every branch of that ``oneOf`` fixes ``event`` to a
+    different constant and ``event`` is required: an event is valid exactly when the branch of its
+    own type accepts it. Checking one branch instead of all of them (twenty-three, for a ``oneOf``)
+    is what saves the time."""
+    import fastjsonschema
+    from rasa.core.actions.action import RemoteAction
+
+    spec = RemoteAction.action_response_format_spec()
+    items = spec["properties"]["events"]["items"]
+    branches = items["oneOf"]
+    consts = [b["properties"]["event"]["const"] for b in branches]
+    if len(set(consts)) != len(consts) or "event" not in items.get("required", ()):
+        return None  # another Rasa's schema: not provably equivalent, use the whole one
+    common = {k: v for k, v in items.items() if k != "oneOf"}
+    per_type = {c: fastjsonschema.compile({**common, "allOf": [b]}) for c, b in zip(consts, branches)}
+    top = {**spec, "properties": {**spec["properties"], "events": {"type": "array", "items": {"type": "object"}}}}
+    return fastjsonschema.compile(top), per_type
+
+
+def _fast_check(result: Any) -> None:
+    """Raises ``JsonSchemaException`` where the whole schema would (see ``_discriminated_checks``)."""
+    from fastjsonschema import JsonSchemaException
+
+    checks = _discriminated_checks()
+    if checks is None:
+        _compiled_check()(result)
+        return
+    top, per_type = checks
+    top(result)
+    for event in result.get("events") or ():
+        check = per_type.get(event.get("event")) if isinstance(event.get("event"), str) else None
+        if check is None:
+            raise JsonSchemaException("unknown event type")
+        check(event)
+
+
+@lru_cache(maxsize=None)
 def _action_response_validator():
     from jsonschema.validators import validator_for
     from rasa.core.actions.action import RemoteAction
@@ -43,7 +84,7 @@ def _validate_action_result(self, result: Dict[Text, Any]) -> bool:
     from rasa.core.actions.action import DOCS_BASE_URL
 
     try:
-        _compiled_check()(result)
+        _fast_check(result)
         return True
     except JsonSchemaException:
         pass  # let jsonschema decide and word the error
@@ -69,5 +110,6 @@ def install() -> None:
 
     _action_response_validator()
     _compiled_check()
+    _discriminated_checks()
     RemoteAction._validate_action_result = _validate_action_result
     _INSTALLED = True

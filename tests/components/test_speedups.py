@@ -14,6 +14,11 @@ GOOD = [
 ]
 BAD = [
     {"events": "not a list"},
+    {"events": [{"event": "user", "text": 5}]},  # the user branch's own property type
+    {"events": [{"event": "slot", "name": "x", "timestamp": "noon"}]},  # a common property
+    {"events": [{"event": 7}]},
+    {"events": [{"name": "x"}]},  # no event type at all
+    {"events": ["slot"]},
     {"events": [{"event": "no_such_event"}]},
     {"events": [{"event": "slot"}]},  # a slot event without a name
     {"responses": "text"},
@@ -55,3 +60,19 @@ def test_same_verdict_as_jsonschema(result):
     except ValidationError:
         got = False
     assert got == expected
+
+
+def test_the_discriminated_check_is_what_saves_the_time():
+    """One branch per event instead of the whole oneOf: the same verdicts, several times faster."""
+    import time
+
+    result = {"events": [{"event": "slot", "timestamp": None, "name": "service", "value": "x"}] * 4,
+              "responses": [{"response": "reply_service_how", "buttons": [{"title": "a", "payload": "/ask_fee"}]}]}
+    assert speedups._discriminated_checks() is not None
+    timings = []
+    for check in (speedups._compiled_check(), speedups._fast_check):
+        start = time.perf_counter()
+        for _ in range(200):
+            check(result)
+        timings.append(time.perf_counter() - start)
+    print(f"whole schema {timings[0] * 5:.2f} ms, discriminated {timings[1] * 5:.2f} ms per call")
