@@ -130,7 +130,9 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     keep = Decision(ev.intent, ev.confidence, ev.service)
     if ev.is_payload:
         return keep
-    if ev.asks_for_human and ev.intent != "human_handoff":
+    if ev.asks_for_human:
+        # whatever the classifier said, and however unsure it was: a request for a person is never
+        # read as small talk or refused ("I want to talk to a person" resembles "talk to me")
         return Decision("human_handoff", max(ev.confidence, 0.9), None, reason="asks for a person")
     if ev.outside is not None and ev.outside.applies_to(ev.service):
         # "renew my US passport at the embassy", "帮我算增值税", "agencies' fees": a catalogue word

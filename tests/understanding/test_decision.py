@@ -13,10 +13,10 @@ def sem(**scores: float) -> SemanticEvidence:
 
 
 def ev(intent="out_of_scope", confidence=0.9, service=None, service_score=0.0, lexical=(), semantic=None,
-       aspect="ask_overview", payload=False) -> Evidence:
+       aspect="ask_overview", payload=False, asks_for_human=False) -> Evidence:
     return Evidence(intent=intent, confidence=confidence, service=service, service_score=service_score,
                     lexical=tuple(lexical), aspect_intent=aspect, semantic=(lambda: semantic),
-                    is_payload=payload)
+                    is_payload=payload, asks_for_human=asks_for_human)
 
 
 def test_clear_service_question_is_kept_without_consulting_meaning():
@@ -142,6 +142,14 @@ def test_a_request_for_a_person_is_never_lost(text):
     assert asks_for_human(text)
     e = Evidence(intent="ask_overview", confidence=0.8, asks_for_human=asks_for_human(text))
     assert decide(e).intent == "human_handoff"
+
+
+@pytest.mark.parametrize("intent", ["human_handoff", "chitchat", "out_of_scope"])
+def test_an_unsure_request_for_a_person_that_resembles_small_talk_is_still_a_handoff(intent):
+    """"I want to talk to a person": the classifier unsure (0.4) and the nearest examples small talk
+    ("talk to me"); the words ask for a person, so the citizen is handed over."""
+    d = decide(ev(intent=intent, confidence=0.4, asks_for_human=True, semantic=sem(chat=0.97, oos=0.5)))
+    assert d.intent == "human_handoff" and d.service is None
 
 
 @pytest.mark.parametrize("text", ["护照怎么办理", "who is the person in charge of hukou", "我是真人吗", "human resources office"])
