@@ -26,6 +26,7 @@ ASPECT_INTENTS = {f"ask_{a}": a for a in ("overview", "how", "materials", "where
 FAQ_MIN_SCORE = 0.75
 CLARIFY_MIN_SCORE = 0.3
 CONTEXT_SWITCH_SCORE = 0.6
+TRUSTED_MENTION = 0.9  # a search score this high is the service's own name or alias (decision.yml trusted_lexical)
 MAX_CHOICES = 4
 STATEMENT_INTENTS = ("inform_service", "ask_overview")
 SIBLING_TIE = 0.15  # sibling services this close in the search are settled by the previous message
@@ -80,7 +81,8 @@ class ActionAnswerService(KnowledgeBaseAction):
 
         if not service_id:
             return self._resolve_unknown_service(dispatcher, tracker, text, lang)
-        if not entity and self._names_other_services(text, service_id, lang):
+        if not entity and not understanding_of(tracker).get("follow_up") and self._names_other_services(
+                text, service_id, lang):
             return self._resolve_unknown_service(dispatcher, tracker, text, lang)
 
         return self._respond(dispatcher, tracker, service_id, aspect, lang)
@@ -205,7 +207,19 @@ class ActionAnswerService(KnowledgeBaseAction):
         if (entity and previous and entity != previous and intent != "inform_service"
                 and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE):
             return None
+        if entity and previous and entity != previous and self._follow_up_with_a_stray_word(tracker, entity):
+            return None
         return entity
+
+    @staticmethod
+    def _follow_up_with_a_stray_word(tracker: Tracker, entity: str) -> bool:
+        """A short follow-up ("what if I only rent", "要钱不") whose few words happen to touch another
+        service, without naming it outright: the service under discussion stays."""
+        understanding = understanding_of(tracker)
+        if not understanding.get("follow_up"):
+            return False
+        lexical = dict((understanding.get("evidence") or {}).get("lexical") or [])
+        return float(lexical.get(entity) or 0.0) < TRUSTED_MENTION
 
     def _names_other_services(self, text: str, service_id: str, lang: str) -> bool:
         """True when the message (with no resolved service) strongly names other services than

@@ -153,7 +153,7 @@ def _regional_rewrites() -> tuple[re.Pattern | None, dict[str, str]]:
                 if len(key) != len(value):
                     raise ValueError(f"regional rewrite {key!r} -> {value!r} changes the length")
                 table[key] = value
-        pattern = re.compile("|".join(sorted(map(re.escape, table), key=len, reverse=True))) if table else None
+        pattern = re.compile("|".join(_rewrite_alternative(k) for k in sorted(table, key=len, reverse=True))) if table else None
         _REGIONAL = (pattern, table)
     return _REGIONAL
 
@@ -161,12 +161,20 @@ def _regional_rewrites() -> tuple[re.Pattern | None, dict[str, str]]:
 _REGIONAL: tuple[re.Pattern | None, dict[str, str]] | None = None
 
 
+def _rewrite_alternative(key: str) -> str:
+    """A Latin key (pinyin initials) matches as a word of its own, in any case."""
+    if key.isascii():
+        return f"(?<![A-Za-z])(?i:{re.escape(key)})(?![A-Za-z])"
+    return re.escape(key)
+
+
 def rewrite_regional(text: str) -> str:
-    """Regional (Cantonese) wording in Simplified ``text`` as standard written Chinese, same length."""
+    """Regional (Cantonese) wording and pinyin initials in Simplified ``text`` as standard written
+    Chinese, same length."""
     if not text or text.isascii():
         return text
     pattern, table = _regional_rewrites()
-    return pattern.sub(lambda m: table[m.group(0)], text) if pattern is not None else text
+    return pattern.sub(lambda m: table[m.group(0).lower()], text) if pattern is not None else text
 
 
 def normalize_aligned(text: str) -> str:

@@ -25,49 +25,27 @@ run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model 
   local tool="$SHARED/tools/eval_conversations.py" show="${SHOW_FAILURES:-0}"
   local cmd="$PY $tool --url {url} --tsv results/eval_messages.tsv --dialogues eval/dev_dialogues.yml \
     --json results/eval-$1-dev.json --show-failures $show | tee results/eval-$1-dev.txt"
-  if [ -f eval/dev2/messages.tsv ]; then  # second dev set: near-miss out-of-scope requests, everyday wording
-    cmd="$cmd; echo '-- dev set 2'; $PY $tool --url {url} --tsv eval/dev2/messages.tsv \
-      --json results/eval-$1-dev2.json --show-failures $show | tee results/eval-$1-dev2.txt"
-  fi
-  if [ -f eval/dev3/messages.tsv ]; then  # third dev set (2026-12-01): near-misses, English aspects, dialogues
-    cmd="$cmd; echo '-- dev set 3'; $PY $tool --url {url} --tsv eval/dev3/messages.tsv \
-      --dialogues eval/dev3/dialogues.yml --json results/eval-$1-dev3.json --show-failures $show \
-      | tee results/eval-$1-dev3.txt"
-  fi
-  if [ "${EVAL_SKIP_LOCKED:-0}" != 1 ] && [ -f eval/locked/messages.tsv ]; then
-    cmd="$cmd; echo '-- locked test set'; $PY $tool --url {url} --tsv eval/locked/messages.tsv \
-      --dialogues eval/locked/dialogues.yml --json results/eval-$1-locked.json --show-failures $show \
-      | tee results/eval-$1-locked.txt"
-  fi
-  if [ "${EVAL_SKIP_LOCKED:-0}" != 1 ] && [ -f eval/locked2/messages.tsv ]; then  # second locked set (2026-12-01)
-    cmd="$cmd; echo '-- locked test set 2'; $PY $tool --url {url} --tsv eval/locked2/messages.tsv \
-      --dialogues eval/locked2/dialogues.yml --json results/eval-$1-locked2.json --show-failures $show \
-      | tee results/eval-$1-locked2.txt"
-  fi
-  if [ "${EVAL_SKIP_LOCKED:-0}" != 1 ] && [ -f eval/locked3/messages.tsv ]; then  # third locked set (2026-12-01)
-    cmd="$cmd; echo '-- locked test set 3'; $PY $tool --url {url} --tsv eval/locked3/messages.tsv \
-      --dialogues eval/locked3/dialogues.yml --json results/eval-$1-locked3.json --show-failures $show \
-      | tee results/eval-$1-locked3.txt"
-  fi
+  # further dev sets (tunable) and locked sets (run once per piece of work): eval/dev<N>/, eval/locked<N>/
+  local set kind
+  for set in dev2 dev3 dev4 locked locked2 locked3 locked4; do
+    [ -f "eval/$set/messages.tsv" ] || continue
+    kind=${set%%[0-9]*}
+    if [ "$kind" = locked ] && [ "${EVAL_SKIP_LOCKED:-0}" = 1 ]; then continue; fi
+    local dialogues=""
+    [ -f "eval/$set/dialogues.yml" ] && dialogues="--dialogues eval/$set/dialogues.yml"
+    cmd="$cmd; echo '-- $set'; $PY $tool --url {url} --tsv eval/$set/messages.tsv $dialogues \
+      --json results/eval-$1-$set.json --show-failures $([ "$kind" = locked ] && echo 0 || echo "$show") \
+      | tee results/eval-$1-$set.txt"
+  done
   $PY scripts/eval_stack.py --model "$model" -- bash -c "$cmd"
 }
 run_bot_eval ours config.yml govassist models
 runs=(results/eval-ours-dev.json) labels=(ours-dev) times=("$(cat results/train-ours.seconds)")
-if [ -f results/eval-ours-dev2.json ]; then
-  runs+=(results/eval-ours-dev2.json) labels+=(ours-dev2) times+=("$(cat results/train-ours.seconds)")
-fi
-if [ -f results/eval-ours-dev3.json ]; then
-  runs+=(results/eval-ours-dev3.json) labels+=(ours-dev3) times+=("$(cat results/train-ours.seconds)")
-fi
-if [ -f results/eval-ours-locked.json ] && [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; then
-  runs+=(results/eval-ours-locked.json) labels+=(ours-locked) times+=("$(cat results/train-ours.seconds)")
-fi
-if [ -f results/eval-ours-locked2.json ] && [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; then
-  runs+=(results/eval-ours-locked2.json) labels+=(ours-locked2) times+=("$(cat results/train-ours.seconds)")
-fi
-if [ -f results/eval-ours-locked3.json ] && [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; then
-  runs+=(results/eval-ours-locked3.json) labels+=(ours-locked3) times+=("$(cat results/train-ours.seconds)")
-fi
+for set in dev2 dev3 dev4 locked locked2 locked3 locked4; do
+  if [ -f "results/eval-ours-$set.json" ] && { [ "${set%%[0-9]*}" = dev ] || [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; }; then
+    runs+=("results/eval-ours-$set.json") labels+=("ours-$set") times+=("$(cat results/train-ours.seconds)")
+  fi
+done
 if [ "${EVAL_SKIP_BASELINE:-0}" != 1 ]; then
   run_bot_eval rasa-default config.default.yml baseline models/baseline
   runs+=(results/eval-rasa-default-dev.json) labels+=(default-dev) times+=("$(cat results/train-rasa-default.seconds)")

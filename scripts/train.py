@@ -24,7 +24,8 @@ def fingerprint_inputs(config: Path) -> list[Path]:
     # tokenizing components (other code is loaded at serving time and needs no retraining).
     files = [config, ROOT / "requirements.lock", ROOT / "requirements-encoder.txt"]
     if "bot.components" in config.read_text(encoding="utf-8"):  # (Rasa's default pipeline uses none)
-        files += [ROOT / "knowledge_base" / "text.py", ROOT / "bot" / "components" / "tokenizer.py",
+        files += [ROOT / "knowledge_base" / "text.py", ROOT / "knowledge_base" / "regional_rewrites.yml",
+                  ROOT / "bot" / "components" / "tokenizer.py",
                   ROOT / "bot" / "components" / "language.py",
                   ROOT / "bot" / "components" / "service_resolver.py",
                   ROOT / "bot" / "components" / "understanding.py",

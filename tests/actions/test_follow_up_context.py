@@ -132,3 +132,20 @@ async def test_a_near_tie_between_siblings_is_settled_by_the_previous_message(kb
     tracker.latest_message["entities"] = [{"entity": "service", "value": latest_entity, "confidence_entity": 0.9}]
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", expected) in events
+
+
+@pytest.mark.parametrize("lang,text,previous,stray,aspect", [
+    ("en", "and if I only rent?", "hukou_transfer", "housing_fund_withdrawal", "ask_eligibility"),
+    ("zh", "要钱不", "marriage_registration", "divorce_registration", "ask_fee"),
+])
+@pytest.mark.parametrize("follow_up", [True, False])
+async def test_a_follow_up_whose_words_touch_another_service_keeps_the_conversation(
+        kb, dispatcher, domain, lang, text, previous, stray, aspect, follow_up):
+    """The words of a short follow-up land faintly (0.7) on another service: the service under
+    discussion stays; the same mention in a message that is not a follow-up switches."""
+    record = {"candidates": [], "follow_up": aspect[4:] if follow_up else None,
+              "evidence": {"lexical": [[stray, 0.7]]}}
+    tracker = tracker_with(kb, text, aspect, lang, previous=previous, understanding=record)
+    tracker.latest_message["entities"] = [{"entity": "service", "value": stray, "confidence_entity": 0.7}]
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", previous if follow_up else stray) in events

@@ -223,3 +223,20 @@ def test_a_question_whose_words_name_several_services_is_asked_about_not_refused
         ("id_card_replacement", 0.5), ("social_security_card", 0.45), ("bank_card", 0.3)),
         semantic=lambda: meaning), cfg)
     assert d.intent == "ask_overview" and d.service is None and len(d.candidates) >= 2
+
+
+def test_an_unsure_service_question_whose_words_and_meaning_agree_is_answered():
+    """"what docs to register as an individual business": DIET at 0.39 (below the fallback), the
+    search and the nearest texts both on the same service: answered, not "I didn't understand"."""
+    d = decide(ev(intent="ask_materials", confidence=0.39, service="individual_business_registration",
+                  service_score=0.45, semantic=sem(individual_business_registration=0.9, oos=0.8)))
+    assert d.intent == "ask_materials" and d.service == "individual_business_registration"
+    assert d.confidence >= thresholds()["fallback_confidence"]
+
+
+@pytest.mark.parametrize("meaning", [dict(business_registration=0.9, oos=0.8),     # meaning disagrees
+                                     dict(individual_business_registration=0.8, oos=0.9)])  # elsewhere
+def test_an_unsure_service_question_stays_unsure_when_meaning_does_not_agree(meaning):
+    d = decide(ev(intent="ask_materials", confidence=0.39, service="individual_business_registration",
+                  service_score=0.45, semantic=sem(**meaning)))
+    assert d.confidence < thresholds()["fallback_confidence"] or d.intent == "out_of_scope"

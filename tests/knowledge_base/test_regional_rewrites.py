@@ -1,0 +1,26 @@
+"""Regional wording and pinyin initials are read as standard written Chinese, at the same length
+(knowledge_base/regional_rewrites.yml through knowledge_base/text.py)."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base.text import normalize, normalize_aligned
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("sfz丢了咋整", "身份证丢了咋整"),
+    ("GJJ能取出来吗", "公积金能取出来吗"),
+    ("jzz到期了", "居住证到期了"),
+    ("办yyzz要多久", "办营业执照要多久"),
+    ("補辦幾多日有得攞", "补办多少天有得拿"),
+    ("手續係點", "手续是啥"),
+    ("去邊間辦", "去哪间办"),
+])
+def test_regional_wording_and_pinyin_initials_become_standard_chinese(text, expected):
+    assert normalize(text) == expected
+    assert len(normalize_aligned(text)) == len(text)
+
+
+@pytest.mark.parametrize("text", ["sfzx是什么", "my gjjx账号", "有点做不到", "一点也没有"])
+def test_letters_inside_a_word_and_mandarin_uses_are_left_alone(text):
+    assert normalize(text) == text.lower()
