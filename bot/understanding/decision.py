@@ -119,6 +119,15 @@ def _asks_elsewhere(sem: SemanticEvidence, cfg: Dict[str, Any], branch: str) -> 
     return limit is not None and sem.refusal_margin is not None and sem.refusal_margin >= limit
 
 
+def _nearest_say_in_scope(sem: Optional[SemanticEvidence], cfg: Dict[str, Any]) -> bool:
+    """The gate's verdict is overruled when the nearest examples are plainly service questions
+    ("I lost my wallet and my ID card was in it": the gate reads "lost wallet", the nearest texts
+    are ID-card replacements); ``scope_gate.overruled_below`` in decision.yml, off when unset."""
+    limit = (cfg.get("scope_gate") or {}).get("overruled_below")
+    return (limit is not None and sem is not None and sem.refusal_margin is not None
+            and sem.refusal_margin <= limit)
+
+
 def _margin_refusal(sem: SemanticEvidence, ev: Evidence, why: str) -> Decision:
     return Decision("out_of_scope", max(ev.confidence, _gate(sem)), None,
                     reason=f"{why} (refusal margin {sem.refusal_margin:+.3f})", semantic=sem.as_dict())
@@ -163,7 +172,7 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
                             semantic=sem.as_dict() if sem else {})
         sem = ev.semantic()
         limit = cfg["scope_gate"]["strong" if ev.service_score >= cfg["strong_lexical"] else "faint"]
-        if _gate(sem) >= limit:
+        if _gate(sem) >= limit and not _nearest_say_in_scope(sem, cfg):
             return _gate_refusal(sem, ev, "a service word in a message whose meaning is outside the catalogue")
         if sem is not None and ev.service_score >= cfg["strong_lexical"]:
             other = SMALL_TALK if sem.score(SMALL_TALK) > sem.score(OUT_OF_SCOPE) else OUT_OF_SCOPE

@@ -240,3 +240,18 @@ def test_an_unsure_service_question_stays_unsure_when_meaning_does_not_agree(mea
     d = decide(ev(intent="ask_materials", confidence=0.39, service="individual_business_registration",
                   service_score=0.45, semantic=sem(**meaning)))
     assert d.confidence < thresholds()["fallback_confidence"] or d.intent == "out_of_scope"
+
+
+def test_the_scope_gate_is_overruled_when_the_nearest_examples_are_service_questions():
+    """"I lost my wallet and my ID card was in it": the gate reads a lost wallet (0.94), the nearest
+    texts are ID-card questions (refusal margin -0.018): the service stays."""
+    meaning = SemanticEvidence({"id_card_replacement": 0.93, OUT_OF_SCOPE: 0.92}, out_of_scope_probability=0.94,
+                               refusal_margin=-0.018)
+    d = decide(ev(intent="ask_overview", confidence=1.0, service="id_card_application", service_score=0.57,
+                  semantic=meaning))
+    assert d.intent == "ask_overview" and d.service == "id_card_application"
+    meaning = SemanticEvidence({"id_card_replacement": 0.93, OUT_OF_SCOPE: 0.92}, out_of_scope_probability=0.94,
+                               refusal_margin=0.01)
+    d = decide(ev(intent="ask_overview", confidence=1.0, service="id_card_application", service_score=0.57,
+                  semantic=meaning))
+    assert d.intent == "out_of_scope"
