@@ -171,7 +171,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--content", type=Path, default=ROOT / "knowledge_base" / "content")
     ap.add_argument("--templates", type=Path, default=ROOT / "data" / "templates" / "service_questions.yml")
-    ap.add_argument("--shared-eval", type=Path, default=ROOT.parent / "shared" / "eval")
+    # the two *_train* files of ../shared/eval it uses ship in data/external/ (with their licences),
+    # so training never depends on a folder outside the repository
+    ap.add_argument("--shared-eval", type=Path, default=ROOT / "data" / "external")
     ap.add_argument("--out", type=Path, default=ROOT / "data" / "nlu" / "generated")
     ap.add_argument("--per-template", type=int, default=4)
     ap.add_argument("--seed", type=int, default=7)
