@@ -204,10 +204,9 @@ class ActionAnswerService(KnowledgeBaseAction):
         loan question) does not replace the service under discussion."""
         entity = latest_entity(tracker, "service")
         previous = slot_before_latest_message(tracker, "service")
-        if (entity and previous and entity != previous and intent != "inform_service"
-                and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE):
-            return None
-        if entity and previous and entity != previous and self._follow_up_with_a_stray_word(tracker, entity):
+        if entity and previous and entity != previous and (
+                (intent != "inform_service" and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE)
+                or self._follow_up_with_a_stray_word(tracker, entity)):
             return None
         return entity
 

@@ -153,7 +153,8 @@ def _regional_rewrites() -> tuple[re.Pattern | None, dict[str, str]]:
                 if len(key) != len(value):
                     raise ValueError(f"regional rewrite {key!r} -> {value!r} changes the length")
                 table[key] = value
-        pattern = re.compile("|".join(_rewrite_alternative(k) for k in sorted(table, key=len, reverse=True))) if table else None
+        keys = sorted(table, key=len, reverse=True)  # longest first
+        pattern = re.compile("|".join(map(_rewrite_alternative, keys))) if table else None
         _REGIONAL = (pattern, table)
     return _REGIONAL
 

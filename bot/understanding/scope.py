@@ -43,9 +43,12 @@ def _families(path: str = str(CUES_FILE)) -> Tuple[Tuple[ScopeCue, Tuple["re.Pat
 
 def _with_places(raw: str, places: dict) -> str:
     """``raw`` with every {name} replaced by its alternation (a place may name other places)."""
-    for _ in range(3):
+    for _ in range(len(places) + 1):  # bounded: a place naming itself cannot loop forever
+        previous = raw
         for name, alternation in places.items():
             raw = raw.replace("{" + name + "}", alternation)
+        if raw == previous:
+            break
     return raw
 
 
