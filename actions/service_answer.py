@@ -1,7 +1,7 @@
 """Answers a question about a service and aspect from the knowledge base."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -109,11 +109,15 @@ class ActionAnswerService(KnowledgeBaseAction):
         offered = tracker.get_slot("candidates") or []
         if not offered or text.startswith("/"):
             return entity
-        if entity and entity not in offered and not (self.siblings().get(entity, set()) & set(offered)):
-            return entity  # another service altogether: a switch
         combined = f"{previous_user_text(tracker)} {text}".strip()
-        for sid, score in self.kb.rank_services(combined, lang=lang):
-            if sid in offered and score >= CLARIFY_MIN_SCORE:
+        ranking = [(sid, score) for sid, score in self.kb.rank_services(combined, lang=lang)
+                   if score >= CLARIFY_MIN_SCORE]
+        if entity and entity not in offered and not (self.siblings().get(entity, set()) & set(offered)):
+            # another service altogether is a switch, unless the question and this reply together
+            # still point to an offered one ("residence permit" + "I'm a foreigner on a Z visa")
+            return ranking[0][0] if ranking and ranking[0][0] in offered else entity
+        for sid, _ in ranking:
+            if sid in offered:
                 return sid
         return entity
 
@@ -298,12 +302,29 @@ class ActionOutOfScope(ActionAnswerService):
         text = latest_text(tracker)
         previous = slot_before_latest_message(tracker, "service")
         understanding = understanding_of(tracker)
-        if previous and text and not text.startswith("/") and not str(
-                understanding.get("reason") or "").startswith(OUTSIDE_REASON):
-            ranking = [tuple(x) for x in (understanding.get("evidence") or {}).get("lexical") or []]
+        evidence = understanding.get("evidence") or {}
+        ranking = [tuple(x) for x in evidence.get("lexical") or []]
+        readable = text and not text.startswith("/") and not str(understanding.get("reason") or "").startswith(
+            OUTSIDE_REASON)
+        chosen = self._answer_to_our_question(tracker, ranking) if readable else None
+        if chosen:
+            # a reply to the buttons we offered names one of them ("my dad retires next month, what
+            # does he bring" after "pension?"): an answer to our own question is not out of scope
+            aspect = ASPECT_INTENTS.get(evidence.get("aspect_intent") or "") or "overview"
+            return self._respond(dispatcher, tracker, chosen, aspect, language(tracker))
+        if previous and readable:
             sibling = refine(previous, ranking, self.siblings(),
                              (understanding.get("semantic") or {}).get("services"), statement=True)
             if sibling:
                 return self._respond(dispatcher, tracker, sibling, "overview", language(tracker))
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
+
+    @staticmethod
+    def _answer_to_our_question(tracker: Tracker, ranking: List[Tuple[str, float]]) -> Optional[str]:
+        """The offered service the message's own words rank first, when they rank an offered one first."""
+        offered = tracker.get_slot("candidates") or []
+        if not offered or not ranking:
+            return None
+        best, score = ranking[0]
+        return best if best in offered and score >= CLARIFY_MIN_SCORE else None

@@ -30,6 +30,7 @@ from bot.components.aspect_cues import addresses_the_assistant, follow_up_aspect
 from bot.components.intent_ranking import settle_intent
 from bot.understanding.decision import Decision, Evidence, asks_for_human, decide
 from bot.understanding.scope import outside_scope
+from bot.understanding.topics import broad_topic
 from bot.understanding.semantic import (
     IN_SCOPE,
     OUT_OF_SCOPE,
@@ -168,7 +169,7 @@ class UnderstandingDecider(GraphComponent):
             aspect_intent=_aspect_intent(message, text), semantic=lambda: self._semantic(text),
             is_payload=text.startswith("/"), asks_for_human=asks_for_human(text),
             follow_up_aspect=follow_up_aspect(text), to_assistant=addresses_the_assistant(text),
-            outside=outside_scope(_question_sentence(text)))
+            outside=outside_scope(_question_sentence(text)), topic=broad_topic(text))
         decision = decide(evidence)
         if decision.changed(evidence):
             logger.debug("decision for %r: %s (%s)", text[:80], decision.intent, decision.reason)

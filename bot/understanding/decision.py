@@ -20,6 +20,7 @@ import yaml
 
 from bot.understanding.scope import ScopeCue
 from bot.understanding.semantic import OUT_OF_SCOPE, SMALL_TALK, SemanticEvidence
+from bot.understanding.topics import BroadTopic
 
 THRESHOLDS_FILE = Path(__file__).with_name("decision.yml")
 SERVICE_INTENT_PREFIX = "ask_"
@@ -46,6 +47,7 @@ class Evidence:
     follow_up_aspect: Optional[str] = None        # a short fragment asking about one aspect ("要啥条件")
     to_assistant: bool = False                    # the words address the assistant ("where are you")
     outside: Optional[ScopeCue] = None            # wording outside the catalogue ("renew my US passport")
+    topic: Optional[BroadTopic] = None            # the message only names a broad topic ("养老", "question about hukou")
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,14 @@ def _candidates(ev: Evidence, sem: Optional[SemanticEvidence], cfg: Dict[str, An
     return tuple(dict.fromkeys(found))[: ask["max_candidates"]]
 
 
+def _topic_candidates(topic: BroadTopic, lexical: Sequence[Tuple[str, float]],
+                      cfg: Dict[str, Any]) -> Tuple[str, ...]:
+    """The topic's services, those the message's words rank higher first (a stable sort)."""
+    scores = dict(lexical)
+    ranked = sorted(topic.services, key=lambda sid: -float(scores.get(sid, 0.0)))
+    return tuple(ranked[: cfg["ask"]["max_candidates"]])
+
+
 def _gate(sem: Optional[SemanticEvidence]) -> float:
     """The scope gate's out-of-scope probability (0 when there is no gate or no meaning)."""
     return (sem.out_of_scope_probability or 0.0) if sem is not None else 0.0
@@ -148,6 +158,14 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         # in a request no public service here answers (families in scope_cues.yml)
         return Decision("out_of_scope", max(ev.confidence, cfg["fallback_confidence"]), None,
                         reason=f"the wording is outside the catalogue ({ev.outside.family})")
+    if ev.topic is not None:
+        # "养老", "question about hukou", "刚被辞退了", "we're starting a business": a topic or life
+        # event that fits several services and nothing more; the counter would ask which one
+        candidates = _topic_candidates(ev.topic, ev.lexical, cfg)
+        if len(candidates) >= 2:
+            intent = ev.aspect_intent if _is_service_question(ev.aspect_intent) else "ask_overview"
+            return Decision(intent, max(ev.confidence, cfg["fallback_confidence"]), None, candidates,
+                            reason=f"a broad topic ({ev.topic.name}) that fits several services: ask")
     refused = ev.intent in cfg["refusals"]
     unsure = ev.confidence < cfg["fallback_confidence"]
     service_question = _is_service_question(ev.intent)

@@ -149,3 +149,71 @@ async def test_a_follow_up_whose_words_touch_another_service_keeps_the_conversat
     tracker.latest_message["entities"] = [{"entity": "service", "value": stray, "confidence_entity": 0.7}]
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", previous if follow_up else stray) in events
+
+
+def _reply_to_offer(kb, text: str, earlier: str, offered: list, lang: str, intent: str = "ask_overview",
+                    entity: str | None = None, reason: str = "kept") -> Tracker:
+    """A reply typed after the bot offered ``offered`` as buttons for the message ``earlier``."""
+    ranking = [list(x) for x in kb.rank_services(text)]
+    record = {"candidates": [], "reason": reason,
+              "evidence": {"lexical": ranking, "aspect_intent": intent if intent.startswith("ask_") else "ask_overview"}}
+    slots = {"language": lang, "script": "simplified", "service": None, "aspect": None, "district": None,
+             "rating": None, "failed_turns": 0.0, "candidates": offered}
+    entities = [{"entity": "service", "value": entity, "confidence_entity": 0.85}] if entity else []
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities,
+              "understanding": record}
+    events = [{"event": "user", "text": earlier, "parse_data": {}},
+              {"event": "slot", "name": "candidates", "value": offered},
+              {"event": "user", "text": text, "parse_data": latest}]
+    return Tracker("offer-user", slots, latest, events, False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize("lang,earlier,text", [
+    ("en", "question about residence permit", "I'm a foreigner, working here on a Z visa"),
+    ("zh", "想问问居留许可", "我是外国人，在这边工作，拿的工作签证"),
+])
+async def test_a_reply_naming_a_neighbour_still_picks_the_offered_service(kb, dispatcher, domain, lang, earlier, text):
+    """The reply's own words name the work permit, but with the question it answers they point to
+    the offered foreigner's residence permit."""
+    offered = ["foreigner_residence_permit", "residence_permit"]
+    tracker = _reply_to_offer(kb, text, earlier, offered, lang, entity="work_permit_foreigner")
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "foreigner_residence_permit") in events
+
+
+@pytest.mark.parametrize("lang,text", [("en", "actually, how do I get a passport"), ("zh", "算了，护照怎么办")])
+async def test_a_reply_naming_another_service_outright_is_a_switch(kb, dispatcher, domain, lang, text):
+    offered = ["hukou_transfer", "newborn_hukou_registration"]
+    tracker = _reply_to_offer(kb, text, "户口" if lang == "zh" else "question about hukou", offered, lang,
+                              intent="ask_how", entity="passport_application")
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "passport_application") in events
+
+
+@pytest.mark.parametrize("lang,text,aspect", [
+    ("en", "my dad retires next month, what does he bring", "ask_materials"),
+    ("zh", "我爸下个月退休，退休金要带啥去领", "ask_materials"),
+])
+async def test_a_refused_reply_that_names_an_offered_service_is_answered(kb, dispatcher, domain, lang, text, aspect):
+    """An answer to our own question is not out of scope, even when the scope gate doubted it."""
+    from actions.service_answer import ActionOutOfScope
+
+    offered = ["pension_claim", "social_insurance_enrollment"]
+    tracker = _reply_to_offer(kb, text, "养老", offered, lang, intent=aspect,
+                              reason="a service word in a message whose meaning is outside the catalogue")
+    tracker.latest_message["intent"] = {"name": "out_of_scope", "confidence": 0.97}
+    events = await ActionOutOfScope().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "pension_claim") in events
+    assert SlotSet("aspect", "materials") in events
+    assert dispatcher.messages[0]["response"] == "reply_service_materials"
+
+
+@pytest.mark.parametrize("lang,text", [("en", "where can I buy a nice cake"), ("zh", "附近哪有好吃的蛋糕店")])
+async def test_a_refused_reply_about_something_else_is_still_refused(kb, dispatcher, domain, lang, text):
+    from actions.service_answer import ActionOutOfScope
+
+    tracker = _reply_to_offer(kb, text, "养老", ["pension_claim", "social_insurance_enrollment"], lang,
+                              intent="out_of_scope")
+    events = await ActionOutOfScope().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert not [e for e in events if e.get("event") == "slot" and e.get("name") == "service"]

@@ -91,3 +91,26 @@ def test_the_decision_is_in_the_parse_data(bot):
     record = latest(bot, sender)[1]["understanding"]
     assert record["service"] == "passport_application"
     assert record["reason"] and "evidence" in record
+
+
+@pytest.mark.parametrize("lang,topic,offered,reply,chosen", [
+    ("zh", "养老", {"pension_claim", "social_insurance_enrollment"}, "我妈今年五十五了，退休金咋领", "pension_claim"),
+    ("en", "question about hukou", {"hukou_transfer", "newborn_hukou_registration"},
+     "moving my hukou to my wife's city", "hukou_transfer"),
+    ("zh", "刚被辞退了", {"unemployment_benefits", "labor_dispute_arbitration"}, "想领失业金", "unemployment_benefits"),
+    ("en", "we're starting a business", {"business_registration", "individual_business_registration"},
+     "a limited company with two shareholders", "business_registration"),
+])
+def test_a_bare_topic_is_asked_about_then_answered(bot, lang, topic, offered, reply, chosen):
+    """A message that only names a broad topic gets a question with buttons, in its language; the
+    typed reply picks the service."""
+    sender = who(f"topic-{lang}")
+    messages = bot.say(sender, topic)
+    slots, message = latest(bot, sender)
+    assert slots["service"] is None
+    assert offered <= set(slots["candidates"] or [])
+    assert any(m.get("buttons") for m in messages)
+    assert is_chinese(texts(messages)) if lang == "zh" else is_english(texts(messages))
+    assert "broad topic" in message["understanding"]["reason"]
+    bot.say(sender, reply)
+    assert latest(bot, sender)[0]["service"] == chosen

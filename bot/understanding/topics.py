@@ -1,0 +1,92 @@
+"""Broad topics and life events that fit several services ("养老", "question about hukou",
+"we're starting a business"): ``broad_topic(text)`` → the topic the whole message names, or None.
+
+Pure Python, no Rasa. The word lists are data (bot/understanding/broad_topics.yml). A message
+matches only when, after the opening and closing frames are taken off, nothing but the topic's
+own wording is left: a message that says more is answered directly.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator, Optional, Tuple
+
+import yaml
+
+TOPICS_FILE = Path(__file__).with_name("broad_topics.yml")
+MAX_CHARS = 80          # a bare topic is short; longer messages say more than a topic
+FRAME_PASSES = 3        # "你好，我想问问" is two opening frames
+_TRAILING = re.compile(r"[\s!！?？。.,，、~～…:：;；'\"“”‘’()（）\[\]【】]+$")
+_LEADING = re.compile(r"^[\s,，、~～…:：;；]+")
+
+
+@dataclass(frozen=True)
+class BroadTopic:
+    name: str
+    services: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Spec:
+    openings: Tuple["re.Pattern", ...]
+    closings: Tuple["re.Pattern", ...]
+    topics: Tuple[Tuple[BroadTopic, "re.Pattern"], ...]
+
+
+@lru_cache(maxsize=2)
+def _spec(path: str = str(TOPICS_FILE)) -> _Spec:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    frames = raw.get("frames") or {}
+    openings = tuple(re.compile(p) for p in frames.get("opening") or ())
+    closings = tuple(re.compile(f"(?:{p})$") for p in frames.get("closing") or ())
+    topics = []
+    for name, body in (raw.get("topics") or {}).items():
+        alternation = "|".join(f"(?:{p})" for p in body.get("patterns") or ())
+        if alternation:
+            topics.append((BroadTopic(name, tuple(body.get("services") or ())), re.compile(alternation)))
+    return _Spec(openings, closings, tuple(topics))
+
+
+def _forms(text: str, spec: _Spec) -> Iterator[str]:
+    """``text``, then ``text`` with one frame after another taken off ("你好，我想问问社保的事")."""
+    yield text
+    for _ in range(FRAME_PASSES):
+        before = text
+        for pattern in spec.openings:
+            m = pattern.match(text)
+            if m and m.end():
+                text = _LEADING.sub("", text[m.end():])
+                yield text
+        for pattern in spec.closings:
+            m = pattern.search(text)
+            if m and m.start() < len(text):
+                text = _TRAILING.sub("", text[:m.start()])
+                yield text
+        if text == before:
+            break
+
+
+def _match(text: str, spec: _Spec) -> Optional[BroadTopic]:
+    for topic, pattern in spec.topics:
+        if pattern.fullmatch(text):
+            return topic
+    return None
+
+
+def broad_topic(text: str, path: str = str(TOPICS_FILE)) -> Optional[BroadTopic]:
+    """The topic ``text`` names and nothing more (normalised: Simplified, lower case), or None."""
+    from knowledge_base.text import normalize
+
+    if not text or text.startswith("/") or len(text) > MAX_CHARS:
+        return None
+    spec = _spec(path)
+    norm = _TRAILING.sub("", normalize(text))
+    if not norm:
+        return None
+    for form in _forms(norm, spec):
+        topic = _match(form.strip(), spec) if form.strip() else None
+        if topic is not None:
+            return topic
+    return None

@@ -1,0 +1,67 @@
+"""Broad topics: a message that only names a topic fitting several services is asked about."""
+from __future__ import annotations
+
+import pytest
+
+from bot.understanding.decision import Evidence, decide
+from bot.understanding.topics import broad_topic
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("养老", "pension"),
+    ("想问问社保的事", "social_insurance"),
+    ("你好，我想咨询一下户口的问题", "hukou"),
+    ("question about hukou", "hukou"),
+    ("I have a question about residence permits", "residence_permit"),
+    ("Hi, a question regarding the housing fund", "housing_fund"),
+    ("公積金", "housing_fund"),                      # Traditional input
+    ("刚被辞退了，怎么办", "job_loss"),
+    ("I just got laid off, what now?", "job_loss"),
+    ("we're starting a business", "new_business"),
+    ("想开个网店", "new_business"),
+    ("我们刚生了个女儿！", "new_baby"),
+    ("we just had a baby!!", "new_baby"),
+    ("我想投诉", "complaint"),
+    ("我想办个证", "a_certificate"),
+])
+def test_a_bare_topic_is_found(text, topic):
+    found = broad_topic(text)
+    assert found is not None and found.name == topic
+    assert len(found.services) >= 2
+
+
+@pytest.mark.parametrize("text", [
+    "身份证快过期了",                                   # says which service: a renewal
+    "我想注册个公司",                                   # a company is a company registration
+    "I want to start a company",
+    "need to register him in our hukou",               # asks for one step
+    "户口迁移要带什么",
+    "my residence permit expires next week, how do I renew it",
+    "pension",                                         # in English, the pension claim itself
+    "刚被辞退了，公司不给补偿，能申请仲裁吗",
+    "hello",
+    "",
+    "/ask_fee",
+    "社保" * 50,                                        # long messages say more than a topic
+])
+def test_a_message_that_says_more_is_not_a_bare_topic(text):
+    assert broad_topic(text) is None
+
+
+@pytest.mark.parametrize("text,lexical,first", [
+    ("养老", (("pension_claim", 0.85), ("social_insurance_enrollment", 0.28)), "pension_claim"),
+    ("question about hukou", (("hukou_transfer", 0.52), ("newborn_hukou_registration", 0.22)), "hukou_transfer"),
+    ("刚被辞退了", (("labor_dispute_arbitration", 0.94),), "labor_dispute_arbitration"),
+])
+def test_a_bare_topic_is_asked_about_even_with_a_strong_mention(text, lexical, first):
+    topic = broad_topic(text)
+    d = decide(Evidence(intent="ask_overview", confidence=0.95, service=lexical[0][0], service_score=lexical[0][1],
+                        lexical=lexical, semantic=lambda: None, topic=topic))
+    assert d.service is None and d.intent == "ask_overview"
+    assert d.candidates[0] == first and set(d.candidates) <= set(topic.services) and len(d.candidates) >= 2
+    assert "broad topic" in d.reason
+
+
+def test_a_request_for_a_person_wins_over_a_topic():
+    d = decide(Evidence(intent="ask_overview", confidence=0.9, asks_for_human=True, topic=broad_topic("社保")))
+    assert d.intent == "human_handoff"
