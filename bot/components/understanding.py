@@ -30,7 +30,6 @@ from bot.components.aspect_cues import addresses_the_assistant, follow_up_aspect
 from bot.components.intent_ranking import settle_intent
 from bot.understanding.decision import Decision, Evidence, asks_for_human, decide
 from bot.understanding.scope import outside_scope
-from bot.understanding.topics import broad_topic
 from bot.understanding.semantic import (
     IN_SCOPE,
     OUT_OF_SCOPE,
@@ -39,6 +38,7 @@ from bot.understanding.semantic import (
     SemanticEvidence,
     SemanticIndex,
 )
+from bot.understanding.topics import broad_topic
 
 logger = logging.getLogger(__name__)
 
