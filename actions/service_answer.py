@@ -236,12 +236,15 @@ class ActionAnswerService(KnowledgeBaseAction):
                                  lang: str) -> List[EventType]:
         """Offers the decision layer's candidates (or, without them, the search's) as buttons and
         remembers them, so that a typed reply on the next turn can still pick one."""
-        candidates = list(understanding_of(tracker).get("candidates") or [])
+        understanding = understanding_of(tracker)
+        candidates = list(understanding.get("candidates") or [])
+        topic = bool(understanding.get("topic")) and len(candidates) >= 2  # "养老": a broad topic
         if len(candidates) < 2:
             candidates = [sid for sid, s in self.kb.rank_services(text, lang=lang) if s >= CLARIFY_MIN_SCORE]
         if len(candidates) >= 2:
             chosen = candidates[:MAX_CHOICES]
-            dispatcher.utter_message(response="reply_clarify_service", buttons=self.service_buttons(chosen, lang))
+            dispatcher.utter_message(response="reply_clarify_topic" if topic else "reply_clarify_service",
+                                     buttons=self.service_buttons(chosen, lang))
             return [SlotSet("candidates", chosen)]
         dispatcher.utter_message(response="reply_ask_service")
         return []

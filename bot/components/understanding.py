@@ -177,7 +177,8 @@ class UnderstandingDecider(GraphComponent):
         elif decision.service and decision.intent.startswith(SERVICE_QUESTIONS) and not evidence.is_payload:
             # a service question about a clear service: two close aspects are no reason to refuse
             settle_intent(message, decision.intent, decision.confidence)
-        message.set(UNDERSTANDING, {**decision.as_dict(), "follow_up": evidence.follow_up_aspect, "evidence": {
+        message.set(UNDERSTANDING, {**decision.as_dict(), "follow_up": evidence.follow_up_aspect,
+                                    "topic": evidence.topic.name if evidence.topic else None, "evidence": {
             "intent": evidence.intent, "confidence": round(evidence.confidence, 4), "service": evidence.service,
             "service_score": round(evidence.service_score, 4), "lexical": [list(x) for x in evidence.lexical[:5]],
             "aspect_intent": evidence.aspect_intent}}, add_to_output=True)

@@ -217,3 +217,17 @@ async def test_a_refused_reply_about_something_else_is_still_refused(kb, dispatc
     events = await ActionOutOfScope().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
     assert not [e for e in events if e.get("event") == "slot" and e.get("name") == "service"]
+
+
+@pytest.mark.parametrize("lang,text", [("zh", "养老"), ("en", "question about pensions")])
+async def test_a_broad_topic_is_asked_about_in_its_own_words(kb, dispatcher, domain, lang, text):
+    """The decision layer marked the message as a broad topic: the question says the matter can
+    involve several services (not "which of these do you mean?")."""
+    offered = ["pension_claim", "social_insurance_enrollment"]
+    tracker = tracker_with(kb, text, "ask_overview", lang,
+                           understanding={"candidates": offered, "topic": "pension", "evidence": {"lexical": []}})
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "reply_clarify_topic"
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        f'/inform_service{{"service":"{sid}"}}' for sid in offered]
+    assert SlotSet("candidates", offered) in events

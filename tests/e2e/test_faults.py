@@ -235,6 +235,22 @@ async def test_a_turn_without_a_reply_gets_an_apology_and_is_counted(monkeypatch
     assert out.messages == [] and resilience.EMPTY_TURNS == before + 1
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_real_turn_without_a_reply_gets_the_apology(bot, lang):
+    """The trained model and the real server, no stub: "/back" runs Rasa's own rule (action_back),
+    which undoes the last turn and, with no utter_back in this domain, says nothing. The server's
+    boundary answers in the citizen's language, logs the turn as one without a reply, and the
+    conversation goes on."""
+    sender = f"e2e-noreply-{lang}-{time.time_ns()}"
+    first, follow_up, expected = TURNS[lang]
+    bot.say(sender, first)
+    replies = bot.say(sender, "/back")
+    assert NO_REPLY[lang] in joined(replies)
+    assert "turn without a reply (intent back)" in (bot.workdir / "rasa.log").read_text(errors="replace")
+    bot.say(sender, first)  # "/back" took the first turn back too: ask it again, then follow up
+    assert expected in joined(bot.say(sender, follow_up))
+
+
 # --- a lock ticket left behind by a dead replica ------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from service_desk.turns import local_day, outcome_of, summarise
     (["reply_fallback_suggest", "reply_handoff_opened"], "handoff"),
     (["utter_smalltalk_joke"], "smalltalk"),
     (["reply_clarify_service"], "clarified"),
+    (["reply_clarify_topic"], "clarified"),
     ([], "other"),
 ])
 def test_outcome_follows_the_responses_sent(responses, outcome):

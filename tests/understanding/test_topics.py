@@ -23,6 +23,12 @@ from bot.understanding.topics import broad_topic
     ("we just had a baby!!", "new_baby"),
     ("我想投诉", "complaint"),
     ("我想办个证", "a_certificate"),
+    ("刚搬来江州", "moving_here"),
+    ("I just moved here", "moving_here"),
+    ("想买房", "buying_home"),
+    ("we're buying our first home", "buying_home"),
+    ("孩子明年要上小学了", "child_school"),
+    ("my son is starting school next year", "child_school"),
 ])
 def test_a_bare_topic_is_found(text, topic):
     found = broad_topic(text)
@@ -39,6 +45,8 @@ def test_a_bare_topic_is_found(text, topic):
     "my residence permit expires next week, how do I renew it",
     "pension",                                         # in English, the pension claim itself
     "刚被辞退了，公司不给补偿，能申请仲裁吗",
+    "想买房，公积金能贷多少",                           # a question about one service
+    "孩子上学要什么材料",
     "hello",
     "",
     "/ask_fee",
