@@ -171,6 +171,22 @@ def _ends_silently(tracker) -> bool:
     return False
 
 
+def _keep_the_language(tracker) -> None:
+    """A turn taken back ("/back" reverts the last turns) takes its language slot with it, back to
+    the session's default: the citizen's language is that of their last message in words (a
+    payload has none), so the apology is in it too."""
+    from rasa.shared.core.events import SlotSet, UserUttered
+
+    for event in reversed(tracker.events):
+        if not isinstance(event, UserUttered):
+            continue
+        found = next((e.get("value") for e in event.entities or [] if e.get("entity") == "language"), None)
+        if found in ("zh", "en"):
+            if tracker.get_slot("language") != found:
+                tracker.update(SlotSet("language", found))
+            return
+
+
 async def _loop_with_reply(self, output_channel, tracker) -> None:
     from rasa.core.actions.action import create_bot_utterance
 
@@ -182,6 +198,7 @@ async def _loop_with_reply(self, output_channel, tracker) -> None:
     intent = tracker.latest_message.intent.get("name") if tracker.latest_message else None
     logger.warning("turn without a reply (intent %s); the citizen gets %s [empty turns=%d]",
                    intent, NO_REPLY, EMPTY_TURNS)
+    _keep_the_language(tracker)
     try:
         response = await self.nlg.generate(NO_REPLY, tracker, output_channel.name())
     except Exception:
