@@ -85,8 +85,5 @@ def broad_topic(text: str, path: str = str(TOPICS_FILE)) -> Optional[BroadTopic]
     norm = _TRAILING.sub("", normalize(text))
     if not norm:
         return None
-    for form in _forms(norm, spec):
-        topic = _match(form.strip(), spec) if form.strip() else None
-        if topic is not None:
-            return topic
-    return None
+    # (an empty form matches nothing: every topic pattern needs its own words)
+    return next((topic for form in _forms(norm, spec) if form and (topic := _match(form, spec))), None)
