@@ -98,13 +98,10 @@ class KnowledgeBaseAction(Action, ABC):
 
     def service_buttons(self, service_ids: List[str], lang: str) -> List[Dict[str, str]]:
         """One button a service, titled with its name; the payload picks that service."""
-        from knowledge_base import repository
-
         buttons = []
-        with self.kb.session() as session:
-            for sid in service_ids:
-                service = repository.get_service(session, sid)
-                if service is not None:
-                    buttons.append({"title": service.name.get(lang),
-                                    "payload": f'/inform_service{{"service":"{sid}"}}'})
+        for sid in service_ids:
+            service = self.kb.service(sid)
+            if service is not None:
+                buttons.append({"title": service.name.get(lang),
+                                "payload": f'/inform_service{{"service":"{sid}"}}'})
         return buttons

@@ -90,13 +90,11 @@ class ActionAnswerService(KnowledgeBaseAction):
     def _respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, service_id: str, aspect: str,
                  lang: str) -> List[EventType]:
         """The answer about ``service_id``'s ``aspect``, its footer, and the slots it sets."""
+        service = self.kb.service(service_id)
+        if service is None:
+            dispatcher.utter_message(response="reply_ask_service")
+            return [SlotSet("service", None)]
         with self.kb.session() as session:
-            from knowledge_base import repository
-
-            service = repository.get_service(session, service_id)
-            if service is None:
-                dispatcher.utter_message(response="reply_ask_service")
-                return [SlotSet("service", None)]
             answered = self._answer(dispatcher, session, service, aspect, lang, tracker)
         if answered:
             self._footer(dispatcher, service, lang, aspect)
@@ -194,10 +192,7 @@ class ActionAnswerService(KnowledgeBaseAction):
         dispatcher.utter_message(response="reply_faq_answer", text_value=faq.answer.get(lang))
         events: List[EventType] = [SlotSet("failed_turns", 0.0)]
         if faq.service_id:
-            from knowledge_base import repository
-
-            with self.kb.session() as session:
-                service = repository.get_service(session, faq.service_id)
+            service = self.kb.service(faq.service_id)
             if service is not None:
                 self._footer(dispatcher, service, lang)
                 events.append(SlotSet("service", service.id))

@@ -33,6 +33,8 @@ class KnowledgeBaseAccess:
         self._corrector = None
         self._ids_version: Optional[int] = None
         self._ids: dict[str, frozenset[str]] = {}
+        self._services_version: Optional[int] = None
+        self._services: dict[str, Optional[repository.Service]] = {}
 
     @classmethod
     def from_settings(cls) -> "KnowledgeBaseAccess":
@@ -66,6 +68,17 @@ class KnowledgeBaseAccess:
             yield session
         finally:
             session.close()
+
+    def service(self, service_id: str) -> Optional[repository.Service]:
+        """One service as of the current content version, kept in memory until staff change the
+        content (a lookup per answer was half of an action server's database time)."""
+        version = self.content_version()
+        if self._services_version != version:
+            self._services, self._services_version = {}, version
+        if service_id not in self._services:
+            with self.session() as session:
+                self._services[service_id] = repository.get_service(session, service_id)
+        return self._services[service_id]
 
     def searcher(self):
         from knowledge_base.search import get_searcher

@@ -46,3 +46,15 @@ def test_zero_interval_reads_every_time(kb_url):
     before = kb.content_version()
     add_alias(kb, "打官司没钱请律师怎么办")
     assert kb.content_version() > before
+
+
+def test_a_service_is_read_once_until_staff_change_the_content(kb_url):
+    kb = KnowledgeBaseAccess(kb_url)
+    assert kb.service("legal_aid").id == "legal_aid"
+    assert kb.service("no_such_service") is None
+    statements = count_queries(kb)
+    kb.service("legal_aid")
+    kb.service("no_such_service")
+    assert not any("services" in s for s in statements)  # only the content version was read
+    add_alias(kb, "请不起律师找哪里")
+    assert "请不起律师找哪里" in kb.service("legal_aid").aliases.zh  # the edit, not the kept copy
