@@ -34,6 +34,8 @@ class KnowledgeBaseAccess:
         self._ids_version: Optional[int] = None
         self._ids: dict[str, frozenset[str]] = {}
         self._services_version: Optional[int] = None
+        self._phrases_version: Optional[int] = None
+        self._phrases: tuple[tuple[str, str], ...] = ()
         self._services: dict[str, Optional[repository.Service]] = {}
 
     @classmethod
@@ -79,6 +81,20 @@ class KnowledgeBaseAccess:
             with self.session() as session:
                 self._services[service_id] = repository.get_service(session, service_id)
         return self._services[service_id]
+
+    def service_phrases(self) -> tuple[tuple[str, str], ...]:
+        """(normalised name or alias, service id) of every service, longest first (read again when
+        the content changes: an alias staff just added counts at once)."""
+        from knowledge_base.text import normalize
+
+        version = self.content_version()
+        if version != self._phrases_version:
+            with self.session() as session:
+                pairs = {(normalize(p), s.id) for s in repository.list_services(session)
+                         for p in (s.name.zh, s.name.en, *s.aliases.zh, *s.aliases.en) if p}
+            self._phrases = tuple(sorted(pairs, key=lambda pair: (-len(pair[0]), pair)))
+            self._phrases_version = version
+        return self._phrases
 
     def searcher(self):
         from knowledge_base.search import get_searcher

@@ -19,7 +19,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -190,9 +190,11 @@ def addresses_the_assistant(text: str) -> bool:
     return any(p.search(norm) for p in _section("second_person"))
 
 
-def checked_intent(text: str, name: str) -> str:
+def checked_intent(text: str, name: str, ranking: Optional[Dict[str, float]] = None) -> str:
     """The service question ``name`` (``ask_<aspect>`` or ``inform_service``) after checking it
-    against the cues of the question sentence."""
+    against the cues of the question sentence. When the question words cue several other aspects
+    but not ``name``'s, the one the classifier ranks highest among them wins (``ranking``: intent
+    → confidence; without it, ``name`` stays)."""
     from bot.components.tokenizer import question_focus
 
     start, end = question_focus(text)
@@ -207,9 +209,13 @@ def checked_intent(text: str, name: str) -> str:
         if aspect != "overview" and not is_question(text):
             return PREFIX + "overview"
         return name
-    if aspect in cues or len(cues) != 1:
+    if aspect in cues:
         return name
-    return PREFIX + cues.pop()
+    if len(cues) == 1:
+        return PREFIX + cues.pop()
+    if not ranking:
+        return name
+    return PREFIX + max(sorted(cues), key=lambda cued: ranking.get(PREFIX + cued, 0.0))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -253,6 +259,8 @@ class AspectCueChecker(GraphComponent):
         text = message.get(TEXT) or ""
         if not (name.startswith(PREFIX) or name == "inform_service") or text.startswith("/"):
             return
-        corrected = checked_intent(text, name)
+        ranking = {e.get("name"): float(e.get("confidence") or 0.0)
+                   for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name")}
+        corrected = checked_intent(text, name, ranking)
         if corrected != name:
             set_top_intent(message, corrected, intent.get("confidence") or 0.0, replaced=name)

@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 from dataclasses import replace
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -28,7 +28,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.aspect_cues import addresses_the_assistant, follow_up_aspect
 from bot.components.intent_ranking import settle_intent
-from bot.understanding.decision import Decision, Evidence, asks_for_human, decide
+from bot.understanding.decision import Decision, Evidence, asks_for_human, decide, thresholds
+from bot.understanding.focus import asked_service
 from bot.understanding.scope import outside_scope
 from bot.understanding.semantic import (
     IN_SCOPE,
@@ -162,7 +163,8 @@ class UnderstandingDecider(GraphComponent):
         name = intent.get("name") or ""
         if not text.strip() or not name:
             return
-        service, score = _service_entity(message)
+        named, score = _service_entity(message)
+        service, score = self._asked_among_close(text, named, score, message.get(SERVICE_RANKING) or ())
         evidence = Evidence(
             intent=name, confidence=float(intent.get("confidence") or 0.0), service=service,
             service_score=score, lexical=tuple(message.get(SERVICE_RANKING) or ()),
@@ -171,7 +173,7 @@ class UnderstandingDecider(GraphComponent):
             follow_up_aspect=follow_up_aspect(text), to_assistant=addresses_the_assistant(text),
             outside=outside_scope(_question_sentence(text)), topic=broad_topic(text))
         decision = decide(evidence)
-        if decision.changed(evidence):
+        if decision.changed(evidence) or (service != named and decision.service == service):
             logger.debug("decision for %r: %s (%s)", text[:80], decision.intent, decision.reason)
             self._apply(message, evidence, decision)
         elif decision.service and decision.intent.startswith(SERVICE_QUESTIONS) and not evidence.is_payload:
@@ -194,6 +196,31 @@ class UnderstandingDecider(GraphComponent):
                              "confidence_entity": round(float(decision.confidence), 4),
                              "extractor": type(self).__name__})
         message.set(ENTITIES, entities, add_to_output=True)
+
+    def _asked_among_close(self, text: str, service: Optional[str], score: float,
+                           ranking: Sequence[Tuple[str, float]]) -> Tuple[Optional[str], float]:
+        """Between services whose search scores are close, the one the question itself names
+        ("孩子上学要无房证明，在哪开": the certificate; bot/understanding/focus.py)."""
+        window = thresholds().get("focus_near_tie")
+        if not window or len(ranking) < 2 or text.startswith("/"):
+            return service, score
+        top = float(ranking[0][1])
+        close = {sid: float(sc) for sid, sc in ranking[:3] if float(sc) >= top - window}
+        if len(close) < 2:
+            return service, score
+        try:
+            asked = asked_service(text, close, self._knowledge_base().service_phrases())
+        except Exception:  # the knowledge base being down must not break understanding
+            logger.warning("focus: service names unavailable")
+            return service, score
+        return (asked, close[asked]) if asked and asked != service else (service, score)
+
+    def _knowledge_base(self):
+        if self._kb is None:
+            from knowledge_base.access import KnowledgeBaseAccess
+
+            self._kb = KnowledgeBaseAccess.from_settings()
+        return self._kb
 
     def _semantic(self, text: str) -> Optional[SemanticEvidence]:
         encoder = self._get_encoder()
@@ -229,11 +256,7 @@ class UnderstandingDecider(GraphComponent):
         from bot.understanding.phrases import service_phrases
         from knowledge_base import repository
 
-        if self._kb is None:
-            from knowledge_base.access import KnowledgeBaseAccess
-
-            self._kb = KnowledgeBaseAccess.from_settings()
-        version = self._kb.content_version()
+        version = self._knowledge_base().content_version()
         if version == self._kb_index[0]:
             return self._kb_index[1]
         with self._kb.session() as session:
@@ -270,5 +293,7 @@ def _aspect_intent(message: Message, text: str) -> str:
     if not name.startswith("ask_"):
         name = next((r["name"] for r in message.get(INTENT_RANKING_KEY) or [] if r["name"].startswith("ask_")),
                     "ask_overview")
-    checked = checked_intent(text, name)
+    ranking = {e.get("name"): float(e.get("confidence") or 0.0)
+               for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name")}
+    checked = checked_intent(text, name, ranking)
     return checked if checked.startswith("ask_") else name

@@ -5,6 +5,7 @@ message matches, with the services that family does not apply to; pure Python, n
 """
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import re
 from dataclasses import dataclass
@@ -22,9 +23,25 @@ MAX_CHARS = 500  # a question is read in its first sentences; the patterns stay 
 class ScopeCue:
     family: str
     unless: Tuple[str, ...] = ()
+    only: Tuple[str, ...] = ()
+    also: Tuple["ScopeCue", ...] = ()  # further families the same message matches
 
     def applies_to(self, service: Optional[str]) -> bool:
-        """False when ``service`` is one whose own subject the family's words are."""
+        """Whether this family puts a message about ``service`` outside the catalogue; when it
+        does not because of its ``only`` list, another family the message matches may (a family
+        that names ``service`` among its ``unless`` services has the last word)."""
+        if self._applies(service):
+            return True
+        if service and any(fnmatch.fnmatchcase(service, u) for u in self.unless):
+            return False
+        return any(cue._applies(service) for cue in self.also)
+
+    def _applies(self, service: Optional[str]) -> bool:
+        """False when ``service`` is one whose own subject the family's words are; a family with
+        ``only`` services applies to those alone (a foreigner asking for a permit that only
+        mainland residents hold)."""
+        if self.only and not (service and any(fnmatch.fnmatchcase(service, o) for o in self.only)):
+            return False
         return not (service and any(fnmatch.fnmatchcase(service, u) for u in self.unless))
 
 
@@ -37,7 +54,8 @@ def _families(path: str = str(CUES_FILE)) -> Tuple[Tuple[ScopeCue, Tuple["re.Pat
         patterns = []
         for raw in body.get("patterns") or ():
             patterns.append(re.compile(_with_places(raw, places), re.ASCII))  # \b between 的 and "agency" too
-        out.append((ScopeCue(family, tuple(body.get("unless") or ())), tuple(patterns)))
+        out.append((ScopeCue(family, tuple(body.get("unless") or ()), tuple(body.get("only") or ())),
+                    tuple(patterns)))
     return tuple(out)
 
 
@@ -53,13 +71,14 @@ def _with_places(raw: str, places: dict) -> str:
 
 
 def outside_scope(text: str) -> Optional[ScopeCue]:
-    """The first family whose wording ``text`` has (normalised: Simplified, lower case), or None."""
+    """The first family whose wording ``text`` has (normalised: Simplified, lower case), with the
+    other families it matches, or None."""
     from knowledge_base.text import normalize
 
     norm = normalize(text or "")[:MAX_CHARS]
     if not norm or norm.startswith("/"):
         return None
-    for cue, patterns in _families():
-        if any(p.search(norm) for p in patterns):
-            return cue
-    return None
+    found = [cue for cue, patterns in _families() if any(p.search(norm) for p in patterns)]
+    if not found:
+        return None
+    return dataclasses.replace(found[0], also=tuple(found[1:])) if len(found) > 1 else found[0]

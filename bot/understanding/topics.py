@@ -32,7 +32,7 @@ class BroadTopic:
 class _Spec:
     openings: Tuple["re.Pattern", ...]
     closings: Tuple["re.Pattern", ...]
-    topics: Tuple[Tuple[BroadTopic, "re.Pattern"], ...]
+    topics: Tuple[Tuple[BroadTopic, "re.Pattern", Optional["re.Pattern"]], ...]
 
 
 @lru_cache(maxsize=2)
@@ -44,8 +44,10 @@ def _spec(path: str = str(TOPICS_FILE)) -> _Spec:
     topics = []
     for name, body in (raw.get("topics") or {}).items():
         alternation = "|".join(f"(?:{p})" for p in body.get("patterns") or ())
+        exclude = "|".join(f"(?:{p})" for p in body.get("exclude") or ())
         if alternation:
-            topics.append((BroadTopic(name, tuple(body.get("services") or ())), re.compile(alternation)))
+            topics.append((BroadTopic(name, tuple(body.get("services") or ())), re.compile(alternation),
+                           re.compile(exclude) if exclude else None))
     return _Spec(openings, closings, tuple(topics))
 
 
@@ -68,9 +70,9 @@ def _forms(text: str, spec: _Spec) -> Iterator[str]:
             break
 
 
-def _match(text: str, spec: _Spec) -> Optional[BroadTopic]:
-    for topic, pattern in spec.topics:
-        if pattern.fullmatch(text):
+def _match(text: str, whole: str, spec: _Spec) -> Optional[BroadTopic]:
+    for topic, pattern, exclude in spec.topics:
+        if pattern.fullmatch(text) and not (exclude and exclude.search(whole)):
             return topic
     return None
 
@@ -86,4 +88,4 @@ def broad_topic(text: str, path: str = str(TOPICS_FILE)) -> Optional[BroadTopic]
     if not norm:
         return None
     # (an empty form matches nothing: every topic pattern needs its own words)
-    return next((topic for form in _forms(norm, spec) if form and (topic := _match(form, spec))), None)
+    return next((topic for form in _forms(norm, spec) if form and (topic := _match(form, norm, spec))), None)

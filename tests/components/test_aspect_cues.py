@@ -100,6 +100,24 @@ def test_other_intents_are_left_alone(checker):
     assert msg.get(INTENT)["name"] == "greet"
 
 
+@pytest.mark.parametrize("text, predicted, ranking, expected", [
+    # two aspects cued, the predicted one not: the classifier's own order among the cued ones
+    ("公积金贷款去哪个网点申请，几点开门", "ask_duration", {"ask_hours": 0.2, "ask_where": 0.3}, "ask_where"),
+    ("公积金贷款去哪个网点申请，几点开门", "ask_duration", {"ask_hours": 0.3, "ask_where": 0.2}, "ask_hours"),
+    ("what documents and how much for a passport", "ask_where", {"ask_fee": 0.4, "ask_materials": 0.1}, "ask_fee"),
+    # without a ranking, or with the predicted aspect cued, the prediction stays
+    ("公积金贷款去哪个网点申请，几点开门", "ask_duration", None, "ask_duration"),
+    ("公积金贷款去哪个网点申请，几点开门", "ask_where", {"ask_hours": 0.9}, "ask_where"),
+])
+def test_several_cued_aspects_are_settled_by_the_classifier_ranking(text, predicted, ranking, expected):
+    assert checked_intent(text, predicted, ranking) == expected
+
+
+@pytest.mark.parametrize("text", ["how do I pay the fine", "I need money to pay my rent"])
+def test_paying_a_fine_or_rent_is_not_a_price_question(text):
+    assert "fee" not in cued_aspects(text)
+
+
 def test_cues_match_the_words_not_the_service_names():
     assert cued_aspects("政务热线是做什么的") == {"overview"}
     assert cued_aspects("结婚要带什么") == {"materials"}

@@ -29,6 +29,15 @@ from bot.understanding.topics import broad_topic
     ("we're buying our first home", "buying_home"),
     ("孩子明年要上小学了", "child_school"),
     ("my son is starting school next year", "child_school"),
+    ("我想问下身份证的事", "id_card"),                # a new card, a lost one or a temporary one?
+    ("my ID card", "id_card"),
+    ("想問下護照嘅嘢", "passport"),                   # Cantonese, Traditional
+    ("question about my passport", "passport"),
+    ("通行证怎么办", "travel_pass"),                  # Hong Kong and Macao, or Taiwan?
+    ("房子的事", "home"),
+    ("驾照的事", "driving_licence"),
+    ("厂子倒闭了 我们一批人都没活干了", "job_loss"),
+    ("I got fired without any compensation", "job_loss"),
 ])
 def test_a_bare_topic_is_found(text, topic):
     found = broad_topic(text)
@@ -47,6 +56,11 @@ def test_a_bare_topic_is_found(text, topic):
     "刚被辞退了，公司不给补偿，能申请仲裁吗",
     "想买房，公积金能贷多少",                           # a question about one service
     "孩子上学要什么材料",
+    "护照怎么办",                                       # how to get a passport: a plain request
+    "how do I get a passport",
+    "身份证丢了",
+    "驾照到期了",
+    "房子过户",
     "hello",
     "",
     "/ask_fee",

@@ -1,0 +1,49 @@
+"""Which of two services a message names is the one it asks about (bot/understanding/focus.py)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.understanding.focus import asked_service
+
+PHRASES = tuple(sorted([
+    ("无房证明", "property_record_certificate"), ("孩子上学", "school_enrollment"), ("入学", "school_enrollment"),
+    ("身份证", "id_card_application"), ("户口", "hukou_transfer"), ("社保", "social_insurance_enrollment"),
+    ("灵活就业", "social_insurance_enrollment"), ("发票", "invoice_application"), ("新办企业", "business_registration"),
+    ("no-property certificate", "property_record_certificate"), ("school enrolment", "school_enrollment"),
+    ("residence permit", "foreigner_residence_permit"), ("passport", "passport_application"),
+], key=lambda p: (-len(p[0]), p)))
+
+
+@pytest.mark.parametrize("text, candidates, expected", [
+    # the question clause names one: it is asked about, whatever the purpose before it
+    ("孩子上学学校要家里的无房证明 在哪开", ("school_enrollment", "property_record_certificate"), "property_record_certificate"),
+    ("无房证明怎么开，孩子上学要", ("school_enrollment", "property_record_certificate"), "property_record_certificate"),
+    ("for school enrolment they want a no-property certificate, where do I get it?",
+     ("school_enrollment", "property_record_certificate"), "property_record_certificate"),
+    # something to bring, asked about in the question, is not the service
+    ("孩子十岁了想给他办张身份证 户口本要带吗", ("hukou_transfer", "id_card_application"), "id_card_application"),
+    ("新办企业首次领发票要带啥", ("business_registration", "invoice_application"), "invoice_application"),
+    # one Chinese clause: the condition first, the request last
+    ("外地户口能以灵活就业身份交社保吗", ("hukou_transfer", "social_insurance_enrollment"), "social_insurance_enrollment"),
+])
+def test_the_service_the_question_names_is_asked_about(text, candidates, expected):
+    assert asked_service(text, candidates, PHRASES) == expected
+
+
+@pytest.mark.parametrize("text, candidates", [
+    # two questions about two services: the search's order stands
+    ("how long does the residence permit take? and do I need a new passport?",
+     ("foreigner_residence_permit", "passport_application")),
+    # only one candidate named, a single candidate, a payload
+    ("身份证怎么办", ("id_card_application", "hukou_transfer")),
+    ("孩子上学要无房证明", ("school_enrollment",)),
+    ('/inform_service{"service":"hukou_transfer"}', ("hukou_transfer", "id_card_application")),
+])
+def test_no_answer_when_the_question_does_not_settle_it(text, candidates):
+    assert asked_service(text, candidates, PHRASES) is None
+
+
+def test_an_earlier_question_is_not_lost_to_a_later_remark():
+    text = "how long does the residence permit take? they keep my passport, can I travel?"
+    assert asked_service(text, ("passport_application", "foreigner_residence_permit"), PHRASES) == \
+        "foreigner_residence_permit"
