@@ -7,14 +7,16 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import KnowledgeBaseAction, language, latest_text
+from actions.common import language, latest_text, understanding_of
+from actions.service_answer import ASPECT_INTENTS, ActionAnswerService
 
 SUGGEST_MIN_SCORE = 0.2
 MAX_SUGGESTIONS = 3
 
 
-class ActionFallbackSuggest(KnowledgeBaseAction):
-    """Low confidence: offers the top knowledge-base candidates; after repeated failure, a person."""
+class ActionFallbackSuggest(ActionAnswerService):
+    """Low confidence: offers the top knowledge-base candidates; after repeated failure, a person.
+    A typed reply to buttons we offered is first read with the question that led to them."""
 
     def name(self) -> Text:
         return "action_fallback_suggest"
@@ -22,6 +24,10 @@ class ActionFallbackSuggest(KnowledgeBaseAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         lang = language(tracker)
+        chosen = self._reply_to_offered(tracker, latest_text(tracker), lang)
+        if chosen:
+            intent = (understanding_of(tracker).get("evidence") or {}).get("aspect_intent") or ""
+            return self._respond(dispatcher, tracker, chosen, ASPECT_INTENTS.get(intent) or "overview", lang)
         failures = int(tracker.get_slot("failed_turns") or 0) + 1
         ranked = [sid for sid, score in self.kb.rank_services(latest_text(tracker), lang=lang)
                   if score >= SUGGEST_MIN_SCORE][:MAX_SUGGESTIONS]

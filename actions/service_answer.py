@@ -25,6 +25,11 @@ ASPECT_INTENTS = {f"ask_{a}": a for a in ("overview", "how", "materials", "where
                                           "duration", "hours", "online", "eligibility")}
 FAQ_MIN_SCORE = 0.75
 CLARIFY_MIN_SCORE = 0.3
+RANK_LIMIT = 20  # services ranked when weighing a reply against the offered ones
+CANDIDATE_SCORE = 0.12  # a reply's own words this close to a service point to it
+OFFERED_MARGIN = 0.05  # a reply read with our question must point to one offered service by this much
+FOLLOW_UP_CONFIDENCE = 0.9  # a refused follow-up the classifier was this sure was a service question
+NO_SERVICE_MARGIN_REASON = "a question naming no service whose nearest examples are refusals"  # decision.py
 CONTEXT_SWITCH_SCORE = 0.6
 TRUSTED_MENTION = 0.9  # a search score this high is the service's own name or alias (decision.yml trusted_lexical)
 MAX_CHOICES = 4
@@ -118,6 +123,31 @@ class ActionAnswerService(KnowledgeBaseAction):
             if sid in offered:
                 return sid
         return entity
+
+    def _reply_to_offered(self, tracker: Tracker, text: str, lang: str) -> Optional[str]:
+        """The offered service a typed reply to our buttons means when the classifier could not
+        place it ("在外地出差的时候弄丢了" after "the ID card: which one?"): read with the question
+        that led to the buttons, one offered service clearly first, and the reply itself pointing
+        there (its own words rank it first, or it moves the evidence towards it): a reply about
+        something else ("never mind, how do I rent a car") is not taken for an offered service."""
+        offered = tracker.get_slot("candidates") or []
+        if len(offered) < 2 or not text or text.startswith("/"):
+            return None
+        earlier = previous_user_text(tracker)
+        combined = self._offered_scores(f"{earlier} {text}".strip(), offered, lang)
+        chosen = max(offered, key=lambda sid: combined[sid])
+        if combined[chosen] < CLARIFY_MIN_SCORE or _lead(combined, chosen) < OFFERED_MARGIN:
+            return None
+        own = self.kb.rank_services(text, lang=lang, limit=RANK_LIMIT)
+        own_top = own[0][1] if own else 0.0
+        if own_top >= CANDIDATE_SCORE and dict(own).get(chosen, 0.0) >= own_top - OFFERED_MARGIN:
+            return chosen  # the reply's own words rank it first (ties count)
+        before = self._offered_scores(earlier, offered, lang)
+        return chosen if _lead(combined, chosen) - _lead(before, chosen) >= OFFERED_MARGIN else None
+
+    def _offered_scores(self, text: str, offered: List[str], lang: str) -> Dict[str, float]:
+        scores = dict(self.kb.rank_services(text, lang=lang, limit=RANK_LIMIT)) if text else {}
+        return {sid: scores.get(sid, 0.0) for sid in offered}
 
     def _with_earlier_words(self, tracker: Tracker, entity: Optional[str], text: str, lang: str) -> Optional[str]:
         """A near-tie between sibling services ("register him in our hukou": a transfer or a
@@ -286,6 +316,11 @@ class ActionAnswerService(KnowledgeBaseAction):
                                  buttons=footer_buttons(answered, lang))
 
 
+def _lead(scores: Dict[str, float], chosen: str) -> float:
+    """How far ``chosen`` leads the best of the other services in ``scores``."""
+    return scores[chosen] - max((v for sid, v in scores.items() if sid != chosen), default=0.0)
+
+
 class ActionOutOfScope(ActionAnswerService):
     """A message the decision layer refused: the usual refusal, unless the conversation explains it
     as a refinement of the service under discussion ("actually I lost it last week" after an ID
@@ -304,12 +339,19 @@ class ActionOutOfScope(ActionAnswerService):
         ranking = [tuple(x) for x in evidence.get("lexical") or []]
         readable = text and not text.startswith("/") and not str(understanding.get("reason") or "").startswith(
             OUTSIDE_REASON)
-        chosen = self._answer_to_our_question(tracker, ranking) if readable else None
+        chosen = (self._answer_to_our_question(tracker, ranking)
+                  or self._reply_to_offered(tracker, text, language(tracker))) if readable else None
         if chosen:
             # a reply to the buttons we offered names one of them ("my dad retires next month, what
             # does he bring" after "pension?"): an answer to our own question is not out of scope
             aspect = ASPECT_INTENTS.get(evidence.get("aspect_intent") or "") or "overview"
             return self._respond(dispatcher, tracker, chosen, aspect, language(tracker))
+        if previous and readable and self._follow_up_on(previous, evidence, understanding, ranking):
+            # "how long does it take to get the money" while the housing fund withdrawal is under
+            # discussion: a question naming no service that the classifier took for a service
+            # question, and whose own words point to the service under discussion
+            aspect = ASPECT_INTENTS.get(evidence.get("aspect_intent") or "") or "overview"
+            return self._respond(dispatcher, tracker, previous, aspect, language(tracker))
         if previous and readable:
             sibling = refine(previous, ranking, self.siblings(),
                              (understanding.get("semantic") or {}).get("services"), statement=True)
@@ -317,6 +359,17 @@ class ActionOutOfScope(ActionAnswerService):
                 return self._respond(dispatcher, tracker, sibling, "overview", language(tracker))
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
+
+    @staticmethod
+    def _follow_up_on(previous: str, evidence: Dict[str, Any], understanding: Dict[str, Any],
+                      ranking: List[Tuple[str, float]]) -> bool:
+        """A confident service question naming no service, refused only because its nearest
+        examples were refusals, whose words rank the service under discussion first."""
+        return (str(evidence.get("intent") or "").startswith("ask_")
+                and float(evidence.get("confidence") or 0.0) >= FOLLOW_UP_CONFIDENCE
+                and not evidence.get("service")
+                and str(understanding.get("reason") or "").startswith(NO_SERVICE_MARGIN_REASON)
+                and bool(ranking) and ranking[0][0] == previous)
 
     @staticmethod
     def _answer_to_our_question(tracker: Tracker, ranking: List[Tuple[str, float]]) -> Optional[str]:

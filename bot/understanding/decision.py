@@ -169,7 +169,9 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     refused = ev.intent in cfg["refusals"]
     unsure = ev.confidence < cfg["fallback_confidence"]
     service_question = _is_service_question(ev.intent)
-    if ev.follow_up_aspect and (refused or unsure or (ev.intent == "chitchat" and not ev.to_assistant)):
+    faint = bool(ev.service) and ev.service_score < cfg["strong_lexical"]
+    if ev.follow_up_aspect and (refused or unsure or (ev.intent == "chitchat" and not ev.to_assistant)
+                                or (service_question and (not ev.service or faint))):
         # "要啥条件", "what docs", "要幾耐": too short for the classifier, plain to a person who
         # knows what the conversation is about; the actions read it with that service (the
         # fragment names no service or alias, so a search hit on its few words is noise)

@@ -231,3 +231,79 @@ async def test_a_broad_topic_is_asked_about_in_its_own_words(kb, dispatcher, dom
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
         f'/inform_service{{"service":"{sid}"}}' for sid in offered]
     assert SlotSet("candidates", offered) in events
+
+
+@pytest.mark.parametrize("lang,earlier,text,offered,expected", [
+    ("zh", "我想问下身份证的事", "在外地出差的时候弄丢了",
+     ["id_card_application", "id_card_replacement", "temporary_id_card"], "id_card_replacement"),
+    ("en", "question about my ID card", "I lost it on a business trip last week",
+     ["id_card_application", "id_card_replacement", "temporary_id_card"], "id_card_replacement"),
+])
+async def test_a_refused_reply_is_read_with_the_question_it_answers(kb, dispatcher, domain, lang, earlier, text,
+                                                                    offered, expected):
+    """A reply to our topic question that names no service by itself ("lost it on a trip") means
+    the offered service the question and the reply point to together."""
+    from actions.service_answer import ActionOutOfScope
+
+    tracker = _reply_to_offer(kb, text, earlier, offered, lang, intent="chitchat",
+                              reason="taken for small talk, but resembles out-of-scope requests")
+    tracker.latest_message["intent"] = {"name": "out_of_scope", "confidence": 0.9}
+    events = await ActionOutOfScope().run(dispatcher, tracker, domain)
+    assert SlotSet("service", expected) in events
+
+
+@pytest.mark.parametrize("lang,earlier,text,expected", [
+    ("zh", "想问下护照的事", "过期了，要换新的", "passport_renewal"),
+    ("en", "question about my passport", "first time applying", "passport_application"),
+    ("en", "question about my passport", "mine expired last month", "passport_renewal"),
+])
+async def test_an_unsure_reply_to_our_buttons_is_answered_not_suggested_again(kb, dispatcher, domain, lang, earlier,
+                                                                             text, expected):
+    from actions.fallback import ActionFallbackSuggest
+
+    tracker = _reply_to_offer(kb, text, earlier, ["passport_application", "passport_renewal"], lang,
+                              intent="nlu_fallback")
+    events = await ActionFallbackSuggest().run(dispatcher, tracker, domain)
+    assert SlotSet("service", expected) in events
+    assert SlotSet("failed_turns", 0.0) in events
+
+
+@pytest.mark.parametrize("lang,earlier,text", [("zh", "想问下护照的事", "算了，去泰国旅游要签证吗"),
+                                               ("en", "question about my passport", "never mind, how do I rent a car")])
+async def test_an_unsure_reply_about_something_else_is_not_taken_for_an_offered_service(kb, dispatcher, domain, lang,
+                                                                                       earlier, text):
+    from actions.fallback import ActionFallbackSuggest
+
+    tracker = _reply_to_offer(kb, text, earlier, ["passport_application", "passport_renewal"], lang,
+                              intent="nlu_fallback")
+    events = await ActionFallbackSuggest().run(dispatcher, tracker, domain)
+    assert not [e for e in events if e.get("event") == "slot" and e.get("name") == "service"]
+
+
+@pytest.mark.parametrize("lang,text,aspect", [("en", "how long does it take to get the money", "ask_duration"),
+                                              ("zh", "钱多久能到我卡上", "ask_duration")])
+async def test_a_follow_up_refused_only_by_its_nearest_examples_stays_with_the_service(kb, dispatcher, domain, lang,
+                                                                                      text, aspect):
+    """A confident service question naming no service, whose words point to the service under
+    discussion, is a follow-up about it, not out of scope."""
+    from actions.service_answer import ActionOutOfScope, NO_SERVICE_MARGIN_REASON
+
+    record = {"candidates": [], "reason": f"{NO_SERVICE_MARGIN_REASON} (refusal margin -0.015)",
+              "evidence": {"intent": aspect, "confidence": 0.98, "service": None, "aspect_intent": aspect,
+                           "lexical": [["housing_fund_withdrawal", 0.2], ["hotline_12345", 0.14]]}}
+    tracker = tracker_with(kb, text, "out_of_scope", lang, previous="housing_fund_withdrawal", understanding=record)
+    events = await ActionOutOfScope().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "housing_fund_withdrawal") in events
+    assert SlotSet("aspect", "duration") in events
+
+
+async def test_a_refused_question_whose_words_point_elsewhere_stays_refused(kb, dispatcher, domain):
+    from actions.service_answer import ActionOutOfScope, NO_SERVICE_MARGIN_REASON
+
+    record = {"candidates": [], "reason": f"{NO_SERVICE_MARGIN_REASON} (refusal margin -0.015)",
+              "evidence": {"intent": "ask_fee", "confidence": 0.98, "service": None, "aspect_intent": "ask_fee",
+                           "lexical": [["hotline_12345", 0.2], ["housing_fund_withdrawal", 0.14]]}}
+    tracker = tracker_with(kb, "how much is a taxi to the airport", "out_of_scope", "en",
+                           previous="housing_fund_withdrawal", understanding=record)
+    await ActionOutOfScope().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
