@@ -19,7 +19,7 @@ from actions.common import (
     understanding_of,
 )
 from actions.offices import office_messages
-from bot.understanding.context import families, pick_candidate, refine
+from bot.understanding.context import announces_another_need, families, pick_candidate, refine
 
 ASPECT_INTENTS = {f"ask_{a}": a for a in ("overview", "how", "materials", "where", "who", "fee",
                                           "duration", "hours", "online", "eligibility")}
@@ -174,7 +174,8 @@ class ActionAnswerService(KnowledgeBaseAction):
         """The message's service is a faint mention of a service outside the family of the one
         under discussion: a refinement of the current service may explain its words better."""
         return (entity != previous and entity not in self.siblings().get(previous, set())
-                and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE)
+                and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE
+                and not announces_another_need(latest_text(tracker)))
 
     @staticmethod
     def _inferred(tracker: Tracker) -> bool:
@@ -233,7 +234,7 @@ class ActionAnswerService(KnowledgeBaseAction):
         loan question) does not replace the service under discussion."""
         entity = latest_entity(tracker, "service")
         previous = slot_before_latest_message(tracker, "service")
-        if entity and previous and entity != previous and (
+        if entity and previous and entity != previous and not announces_another_need(latest_text(tracker)) and (
                 (intent != "inform_service" and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE)
                 or self._follow_up_with_a_stray_word(tracker, entity)):
             return None

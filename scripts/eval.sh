@@ -27,7 +27,7 @@ run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model 
     --json results/eval-$1-dev.json --show-failures $show | tee results/eval-$1-dev.txt"
   # further dev sets (tunable) and locked sets (run once per piece of work): eval/dev<N>/, eval/locked<N>/
   local set kind
-  for set in dev2 dev3 dev4 locked locked2 locked3 locked4 locked5; do
+  for set in dev2 dev3 dev4 dev5 locked locked2 locked3 locked4 locked5 locked6; do
     [ -f "eval/$set/messages.tsv" ] || continue
     kind=${set%%[0-9]*}
     if [ "$kind" = locked ] && [ "${EVAL_SKIP_LOCKED:-0}" = 1 ]; then continue; fi
@@ -41,7 +41,7 @@ run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model 
 }
 run_bot_eval ours config.yml govassist models
 runs=(results/eval-ours-dev.json) labels=(ours-dev) times=("$(cat results/train-ours.seconds)")
-for set in dev2 dev3 dev4 locked locked2 locked3 locked4 locked5; do
+for set in dev2 dev3 dev4 dev5 locked locked2 locked3 locked4 locked5 locked6; do
   if [ -f "results/eval-ours-$set.json" ] && { [ "${set%%[0-9]*}" = dev ] || [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; }; then
     runs+=("results/eval-ours-$set.json") labels+=("ours-$set") times+=("$(cat results/train-ours.seconds)")
   fi

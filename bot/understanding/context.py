@@ -6,8 +6,13 @@ services' names, so they are tested without a server.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from itertools import permutations
+from pathlib import Path
 from typing import Dict, Mapping, Optional, Sequence, Set, Tuple
+
+import yaml
 
 Ranking = Sequence[Tuple[str, float]]
 
@@ -15,6 +20,22 @@ STRONG_MENTION = 0.6   # a mention this strong names its own service: a switch, 
 REFINEMENT = 0.3       # a sibling this well ranked is what the follow-up refines to
 SEMANTIC_REFINEMENT = 0.02  # a sibling this much closer in meaning than the current service
 CANDIDATE = 0.12       # a typed reply this close to an offered candidate picks it
+CONTEXT_FILE = Path(__file__).with_name("context.yml")
+
+
+@lru_cache(maxsize=1)
+def _another_need() -> Tuple["re.Pattern", ...]:
+    raw = yaml.safe_load(CONTEXT_FILE.read_text(encoding="utf-8")) or {}
+    return tuple(re.compile(p) for p in raw.get("another_need") or ())
+
+
+def announces_another_need(text: str) -> bool:
+    """The message adds a further need ("she also wants to visit Hong Kong"): its service, even
+    faintly named, is a new question rather than a refinement of the one under discussion."""
+    from knowledge_base.text import normalize
+
+    norm = normalize(text or "")
+    return bool(norm) and any(p.search(norm) for p in _another_need())
 
 
 def families(names: Mapping[str, Sequence[str]]) -> Dict[str, Set[str]]:

@@ -307,3 +307,17 @@ async def test_a_refused_question_whose_words_point_elsewhere_stays_refused(kb, 
                            previous="housing_fund_withdrawal", understanding=record)
     await ActionOutOfScope().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "she also wants to visit Hong Kong, does she need a separate permit for that?"),
+    ("zh", "另外她还想去香港玩，要另外办证吗"),
+])
+async def test_a_further_need_is_a_new_question_not_a_refinement(kb, dispatcher, domain, lang, text):
+    """A faint mention of another service (0.5) in a message announcing a further need moves the
+    conversation there; without that wording the service under discussion would keep it."""
+    record = {"candidates": [], "evidence": {"lexical": [["hk_macau_permit", 0.5]]}}
+    tracker = tracker_with(kb, text, "ask_overview", lang, previous="passport_renewal", understanding=record)
+    tracker.latest_message["entities"] = [{"entity": "service", "value": "hk_macau_permit", "confidence_entity": 0.5}]
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "hk_macau_permit") in events

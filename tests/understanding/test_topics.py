@@ -87,3 +87,17 @@ def test_a_bare_topic_is_asked_about_even_with_a_strong_mention(text, lexical, f
 def test_a_request_for_a_person_wins_over_a_topic():
     d = decide(Evidence(intent="ask_overview", confidence=0.9, asks_for_human=True, topic=broad_topic("社保")))
     assert d.intent == "human_handoff"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("she also wants to visit Hong Kong, does she need a separate permit?", True),
+    ("另外还想办个港澳通行证", True),
+    ("顺便问下驾照换证", True),
+    ("那要多久", False),
+    ("how long does it take", False),
+    ("我也要去吗", False),
+])
+def test_a_further_need_is_announced(text, expected):
+    from bot.understanding.context import announces_another_need
+
+    assert announces_another_need(text) is expected
