@@ -176,8 +176,11 @@ class UnderstandingDecider(GraphComponent):
         if decision.changed(evidence) or (service != named and decision.service == service):
             logger.debug("decision for %r: %s (%s)", text[:80], decision.intent, decision.reason)
             self._apply(message, evidence, decision)
-        elif decision.service and decision.intent.startswith(SERVICE_QUESTIONS) and not evidence.is_payload:
-            # a service question about a clear service: two close aspects are no reason to refuse
+        if (decision.intent.startswith(SERVICE_QUESTIONS) and not evidence.is_payload
+                and (decision.service or evidence.follow_up_aspect or _runner_up_asks_too(message))):
+            # a service question about a clear service, a follow-up the conversation places, or one
+            # whose classifier hesitated only between two aspects: no reason for the fallback
+            # classifier to undo the decision
             settle_intent(message, decision.intent, decision.confidence)
         message.set(UNDERSTANDING, {**decision.as_dict(), "follow_up": evidence.follow_up_aspect,
                                     "topic": evidence.topic.name if evidence.topic else None, "evidence": {
@@ -275,6 +278,12 @@ def _question_sentence(text: str) -> str:
 
     start, end = question_focus(text)
     return text[start:end]
+
+
+def _runner_up_asks_too(message: Message) -> bool:
+    """The classifier's second choice is a service question as well (it hesitated between aspects)."""
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    return len(ranking) > 1 and str(ranking[1].get("name") or "").startswith(SERVICE_QUESTIONS)
 
 
 def _service_entity(message: Message) -> Tuple[Optional[str], float]:

@@ -113,6 +113,19 @@ def test_several_cued_aspects_are_settled_by_the_classifier_ranking(text, predic
     assert checked_intent(text, predicted, ranking) == expected
 
 
+@pytest.mark.parametrize("text, aspect", [
+    ("公积金贷款去哪个网点申请", "where"),          # 网点申请 is not Cantonese 点申请 (how)
+    ("养老金要怎么去领", "how"),                  # 怎么去领: how to claim, not how to get there
+    ("怎么去车管所", "where"),
+    ("要交满几个月才可以贷款", "eligibility"),
+    ("他腿脚不方便，我能替他去办吗", "eligibility"),  # someone acting for the citizen
+    ("办居住证是找派出所还是找社区", "who"),
+    ("外地人办居住证要多久", "duration"),            # the condition is no question of its own
+])
+def test_families_of_question_words(text, aspect):
+    assert cued_aspects(text) == {aspect}
+
+
 @pytest.mark.parametrize("text", ["how do I pay the fine", "I need money to pay my rent"])
 def test_paying_a_fine_or_rent_is_not_a_price_question(text):
     assert "fee" not in cued_aspects(text)

@@ -112,3 +112,33 @@ def test_a_staff_alias_counts_without_retraining(decider, own_kb):
     assert len(index) == before + 1
     assert "找个免费的律师帮我打官司" in index.texts
 
+
+
+def two_aspects(text, first, second, confidence, service=None, score=0.0, ranking=()):
+    m = message(text, first, confidence, service, score, ranking)
+    m.set("intent_ranking", [{"name": first, "confidence": confidence},
+                             {"name": second, "confidence": 1.0 - confidence - 0.01}])
+    return m
+
+
+@pytest.mark.parametrize("text,first,second,service,ranking", [
+    # the classifier hesitates between two aspects of a clear service question
+    ("那换证能在12123上弄不", "ask_online", "ask_eligibility", None, [("driver_license_renewal", 0.25)]),
+    ("孩子上学还要开个无房证明", "ask_overview", "ask_duration", "property_record_certificate",
+     [("property_record_certificate", 0.8), ("school_enrollment", 0.79)]),
+])
+def test_hesitation_between_two_aspects_is_settled_for_the_fallback_classifier(decider, text, first, second,
+                                                                               service, ranking):
+    """The FallbackClassifier falls back when the top two intents are close; between two aspects
+    of a service question that is no reason to undo the decision."""
+    (msg,) = decider.process([two_aspects(text, first, second, 0.51, service, 0.8 if service else 0.0, ranking)])
+    top, runner_up = msg.get("intent_ranking")[:2]
+    assert top["name"] == first and top["confidence"] - runner_up["confidence"] >= 0.099
+
+
+def test_hesitation_between_a_service_question_and_a_refusal_is_left_to_the_fallback(decider):
+    m = message("那个能弄不", "ask_online", 0.51)
+    m.set("intent_ranking", [{"name": "ask_online", "confidence": 0.51}, {"name": "out_of_scope", "confidence": 0.48}])
+    (msg,) = decider.process([m])
+    ranking = msg.get("intent_ranking")
+    assert ranking[0]["confidence"] - ranking[1]["confidence"] < 0.05

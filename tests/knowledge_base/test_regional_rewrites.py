@@ -15,12 +15,15 @@ from knowledge_base.text import normalize, normalize_aligned
     ("補辦幾多日有得攞", "补办多少天有得拿"),
     ("手續係點", "手续是啥"),
     ("去邊間辦", "去哪间办"),
+    ("身份证找不着了", "身份证找不到了"),       # colloquial loss wording
+    ("护照弄丢了", "护照丢失了"),
 ])
 def test_regional_wording_and_pinyin_initials_become_standard_chinese(text, expected):
     assert normalize(text) == expected
     assert len(normalize_aligned(text)) == len(text)
 
 
-@pytest.mark.parametrize("text", ["sfzx是什么", "my gjjx账号", "有点做不到", "一点也没有"])
+@pytest.mark.parametrize("text", ["sfzx是什么", "my gjjx账号", "有点做不到", "一点也没有",
+                                  "去哪个网点申请", "在哪个网点办", "好久不见了"])
 def test_letters_inside_a_word_and_mandarin_uses_are_left_alone(text):
     assert normalize(text) == text.lower()
