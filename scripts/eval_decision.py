@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.components.aspect_cues import addresses_the_assistant, follow_up_aspect  # noqa: E402
-from bot.components.understanding import _question_sentence  # noqa: E402
+from bot.components.understanding import _question_sentence, _small_talk  # noqa: E402
 from bot.understanding.decision import Evidence, asks_for_human, decide  # noqa: E402
 from bot.understanding.scope import outside_scope  # noqa: E402
 from bot.understanding.semantic import SemanticEvidence  # noqa: E402
@@ -70,7 +70,8 @@ def score(path: Path, thresholds: Path) -> None:
                             is_payload=r["text"].startswith("/"), asks_for_human=asks_for_human(r["text"]),
                             follow_up_aspect=follow_up_aspect(r["text"]),
                             to_assistant=addresses_the_assistant(r["text"]),
-                            outside=outside_scope(_question_sentence(r["text"])), topic=broad_topic(r["text"]))
+                            outside=outside_scope(_question_sentence(r["text"])), topic=broad_topic(r["text"]),
+                            small_talk=_small_talk(r["text"]))
         d = decide(evidence, cfg)
         refused = (d.intent in REJECT or d.confidence < cfg["fallback_confidence"]) and not d.service
         b = by[r["lang"]]

@@ -171,7 +171,7 @@ class UnderstandingDecider(GraphComponent):
             aspect_intent=_aspect_intent(message, text), semantic=lambda: self._semantic(text),
             is_payload=text.startswith("/"), asks_for_human=asks_for_human(text),
             follow_up_aspect=follow_up_aspect(text), to_assistant=addresses_the_assistant(text),
-            outside=outside_scope(_question_sentence(text)), topic=broad_topic(text))
+            outside=outside_scope(_question_sentence(text)), topic=broad_topic(text), small_talk=_small_talk(text))
         decision = decide(evidence)
         if decision.changed(evidence) or (service != named and decision.service == service):
             logger.debug("decision for %r: %s (%s)", text[:80], decision.intent, decision.reason)
@@ -278,6 +278,14 @@ def _question_sentence(text: str) -> str:
 
     start, end = question_focus(text)
     return text[start:end]
+
+
+def _small_talk(text: str) -> Optional[str]:
+    """The small-talk topic the words have (bot/smalltalk.yml), or None."""
+    from bot.smalltalk import load_topics, pick_topic
+
+    topic = pick_topic(text)
+    return None if topic == load_topics().default else topic
 
 
 def _runner_up_asks_too(message: Message) -> bool:

@@ -48,6 +48,7 @@ class Evidence:
     to_assistant: bool = False                    # the words address the assistant ("where are you")
     outside: Optional[ScopeCue] = None            # wording outside the catalogue ("renew my US passport")
     topic: Optional[BroadTopic] = None            # the message only names a broad topic ("养老", "question about hukou")
+    small_talk: Optional[str] = None              # the small-talk topic its words have ("你会说English吗": languages)
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,12 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         # in a request no public service here answers (families in scope_cues.yml)
         return Decision("out_of_scope", max(ev.confidence, cfg["fallback_confidence"]), None,
                         reason=f"the wording is outside the catalogue ({ev.outside.family})")
+    if (ev.small_talk in (cfg.get("small_talk_over_faint") or ()) and not ev.topic
+            and ev.intent not in cfg["small_talk_intents"] and ev.service_score < cfg["strong_lexical"]):
+        # "你会说English吗", "are you a robot or a real civil servant": a question to the assistant
+        # whose words touch a service only faintly is small talk, not that service
+        return Decision("chitchat", max(ev.confidence, cfg["fallback_confidence"]), None,
+                        reason=f"small talk about the assistant ({ev.small_talk}) with at most a faint service word")
     if ev.topic is not None:
         # "养老", "question about hukou", "刚被辞退了", "we're starting a business": a topic or life
         # event that fits several services and nothing more; the counter would ask which one

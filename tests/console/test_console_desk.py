@@ -50,7 +50,8 @@ async def test_finished_days_are_counted_once_and_stay_right(conv_sessions, kb_s
         seed(conv, kb, conversations=200, days=6, now=now)
         conv.commit()
         kb.commit()
-    today = datetime.now(timezone.utc).date()
+    # the seeded days are local (Asia/Shanghai): after 16:00 UTC it is already tomorrow there
+    today = datetime.fromisoformat(local_day(now, "Asia/Shanghai")).date()
     filters = Filters(today - timedelta(days=7), today)
     with conv_sessions() as s:
         first = conversation_stats(s, filters, today)
@@ -262,7 +263,7 @@ def test_finished_days_are_counted_ahead_of_time(conv_sessions, kb_sessions):
     with conv_sessions() as conv, kb_sessions() as kb:
         seed(conv, kb, conversations=100, days=5)
         conv.commit()
-    today = datetime.now(timezone.utc).date()
+    today = datetime.fromisoformat(local_day(time.time(), "Asia/Shanghai")).date()  # the seeded days are local
     with conv_sessions() as s:
         assert warm_rollups(s, today, days=10) == 10
         s.commit()

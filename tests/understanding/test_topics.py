@@ -101,3 +101,14 @@ def test_a_further_need_is_announced(text, expected):
     from bot.understanding.context import announces_another_need
 
     assert announces_another_need(text) is expected
+
+
+@pytest.mark.parametrize("text,topic,score,expected", [
+    ("你会说English吗", "languages", 0.55, "chitchat"),             # "English" touches a licence faintly
+    ("can you speak Chinese? I need a passport", "languages", 0.8, "ask_overview"),  # a strong mention stays
+    ("你真笨，护照到底怎么办", "insult", 0.54, "ask_overview"),        # an insult with a question is answered
+])
+def test_small_talk_about_the_assistant_outweighs_a_faint_service_word(text, topic, score, expected):
+    ev = Evidence(intent="ask_overview", confidence=0.99, service="foreign_driver_license_conversion",
+                  service_score=score, lexical=(("foreign_driver_license_conversion", score),), small_talk=topic)
+    assert decide(ev).intent == expected
