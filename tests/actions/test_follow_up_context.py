@@ -286,7 +286,7 @@ async def test_a_follow_up_refused_only_by_its_nearest_examples_stays_with_the_s
                                                                                       text, aspect):
     """A confident service question naming no service, whose words point to the service under
     discussion, is a follow-up about it, not out of scope."""
-    from actions.service_answer import ActionOutOfScope, NO_SERVICE_MARGIN_REASON
+    from actions.service_answer import NO_SERVICE_MARGIN_REASON, ActionOutOfScope
 
     record = {"candidates": [], "reason": f"{NO_SERVICE_MARGIN_REASON} (refusal margin -0.015)",
               "evidence": {"intent": aspect, "confidence": 0.98, "service": None, "aspect_intent": aspect,
@@ -298,7 +298,7 @@ async def test_a_follow_up_refused_only_by_its_nearest_examples_stays_with_the_s
 
 
 async def test_a_refused_question_whose_words_point_elsewhere_stays_refused(kb, dispatcher, domain):
-    from actions.service_answer import ActionOutOfScope, NO_SERVICE_MARGIN_REASON
+    from actions.service_answer import NO_SERVICE_MARGIN_REASON, ActionOutOfScope
 
     record = {"candidates": [], "reason": f"{NO_SERVICE_MARGIN_REASON} (refusal margin -0.015)",
               "evidence": {"intent": "ask_fee", "confidence": 0.98, "service": None, "aspect_intent": "ask_fee",
