@@ -32,7 +32,7 @@ class BroadTopic:
 class _Spec:
     openings: Tuple["re.Pattern", ...]
     closings: Tuple["re.Pattern", ...]
-    topics: Tuple[Tuple[BroadTopic, "re.Pattern", Optional["re.Pattern"]], ...]
+    topics: Tuple[Tuple[BroadTopic, "re.Pattern", Optional["re.Pattern"], bool], ...]
 
 
 @lru_cache(maxsize=2)
@@ -47,7 +47,7 @@ def _spec(path: str = str(TOPICS_FILE)) -> _Spec:
         exclude = "|".join(f"(?:{p})" for p in body.get("exclude") or ())
         if alternation:
             topics.append((BroadTopic(name, tuple(body.get("services") or ())), re.compile(alternation),
-                           re.compile(exclude) if exclude else None))
+                           re.compile(exclude) if exclude else None, bool(body.get("needs_frame"))))
     return _Spec(openings, closings, tuple(topics))
 
 
@@ -71,7 +71,9 @@ def _forms(text: str, spec: _Spec) -> Iterator[str]:
 
 
 def _match(text: str, whole: str, spec: _Spec) -> Optional[BroadTopic]:
-    for topic, pattern, exclude in spec.topics:
+    for topic, pattern, exclude, needs_frame in spec.topics:
+        if needs_frame and text == whole:
+            continue  # "护照" alone asks for one; "想问下护照的事" asks about the topic
         if pattern.fullmatch(text) and not (exclude and exclude.search(whole)):
             return topic
     return None

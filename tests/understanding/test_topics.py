@@ -57,6 +57,9 @@ def test_a_bare_topic_is_found(text, topic):
     "想买房，公积金能贷多少",                           # a question about one service
     "孩子上学要什么材料",
     "护照怎么办",                                       # how to get a passport: a plain request
+    "护照",                                             # the document's word alone asks for one
+    "身份证",
+    "驾照",
     "how do I get a passport",
     "身份证丢了",
     "驾照到期了",
