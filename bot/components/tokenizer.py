@@ -41,7 +41,10 @@ def knowledge_base_words(content_dir) -> List[str]:
 
 
 _SENTENCE_END = re.compile(r"[。！？!?；;]+|(?<=[a-z0-9\)])\.(?=\s)", re.IGNORECASE)
-_QUESTION = re.compile(r"[?？]|吗|呢|怎么|如何|哪|多少|多久|几|什么|\b(how|what|where|when|who|which|can|do|does|is|are)\b",
+# A sentence asks with a question mark, a Chinese question word, an English question word, or an
+# English auxiliary that opens it ("can I ..."): "they are holding my passport" does not ask.
+_QUESTION = re.compile(r"[?？]|吗|呢|怎么|如何|哪|多少|多久|几|什么|\b(how|what|where|when|who|which)\b"
+                       r"|^\s*(?:and |but |so |also )?(can|could|do|does|did|is|are|should|will|would|may|must)\b",
                        re.IGNORECASE)
 FOCUS_MIN_LENGTH = 40
 SHORT_SENTENCE = 15

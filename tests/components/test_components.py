@@ -134,6 +134,9 @@ def test_a_hesitant_service_question_with_a_clear_service_is_kept(resolver):
      "现在去办还来得及吗，一般多久能拿到？"),
     ("My son just turned 18 and has never had a passport. He leaves in May. How long does it take?",
      "How long does it take?"),
+    # a statement after the question does not ask, though it has "are" in it
+    ("how long does the residence permit take? they are holding my passport and I need to travel soon",
+     "how long does the residence permit take?"),
 ])
 def test_long_messages_focus_on_the_question(text, focus):
     from bot.components.tokenizer import question_focus
