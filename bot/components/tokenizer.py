@@ -13,6 +13,7 @@ this component already cuts longer texts; this keeps the bound if the pipeline c
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext
@@ -86,14 +87,16 @@ class BilingualTokenizer(Tokenizer):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
-        """What Rasa's training cache cannot see: the regional rewrites applied before cutting and
-        the knowledge-base words jieba keeps whole (a change retrains what reads the tokens)."""
+        """What Rasa's training cache cannot see: the regional rewrites applied before cutting, the
+        knowledge-base words jieba keeps whole and this module's own code (how the question sentence
+        is found): a change retrains what reads the tokens."""
         import hashlib
 
         from knowledge_base.text import _REGIONAL_FILE
 
         words = "\n".join(sorted(set(knowledge_base_words(Settings.from_env().content_dir))))
-        return hashlib.sha256(_REGIONAL_FILE.read_bytes() + words.encode("utf-8")).hexdigest()[:16]
+        return hashlib.sha256(_REGIONAL_FILE.read_bytes() + words.encode("utf-8")
+                              + Path(__file__).read_bytes()).hexdigest()[:16]
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
