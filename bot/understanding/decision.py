@@ -160,7 +160,7 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         return Decision("out_of_scope", max(ev.confidence, cfg["fallback_confidence"]), None,
                         reason=f"the wording is outside the catalogue ({ev.outside.family})")
     if (ev.small_talk in (cfg.get("small_talk_over_faint") or ()) and not ev.topic
-            and ev.intent not in cfg["small_talk_intents"] and ev.service_score < cfg["strong_lexical"]):
+            and _is_service_question(ev.intent) and ev.service_score < cfg["strong_lexical"]):
         # "你会说English吗", "are you a robot or a real civil servant": a question to the assistant
         # whose words touch a service only faintly is small talk, not that service
         return Decision("chitchat", max(ev.confidence, cfg["fallback_confidence"]), None,

@@ -115,3 +115,10 @@ def test_small_talk_about_the_assistant_outweighs_a_faint_service_word(text, top
     ev = Evidence(intent="ask_overview", confidence=0.99, service="foreign_driver_license_conversion",
                   service_score=score, lexical=(("foreign_driver_license_conversion", score),), small_talk=topic)
     assert decide(ev).intent == expected
+
+
+def test_small_talk_words_do_not_turn_a_refusal_into_small_talk():
+    """"play a song by Juanes on Spotify" has the words of the 'sing' topic, but the classifier
+    refused it: it stays refused (the override is for service questions with a faint service)."""
+    ev = Evidence(intent="out_of_scope", confidence=0.95, small_talk="sing")
+    assert decide(ev).intent == "out_of_scope"
