@@ -7,8 +7,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import language, latest_text, understanding_of
-from actions.service_answer import ASPECT_INTENTS, ActionAnswerService
+from actions.common import language, latest_text
+from actions.service_answer import ActionAnswerService, asked_aspect
 
 SUGGEST_MIN_SCORE = 0.2
 MAX_SUGGESTIONS = 3
@@ -26,8 +26,7 @@ class ActionFallbackSuggest(ActionAnswerService):
         lang = language(tracker)
         chosen = self._reply_to_offered(tracker, latest_text(tracker), lang)
         if chosen:
-            intent = (understanding_of(tracker).get("evidence") or {}).get("aspect_intent") or ""
-            return self._respond(dispatcher, tracker, chosen, ASPECT_INTENTS.get(intent) or "overview", lang)
+            return self._respond(dispatcher, tracker, chosen, asked_aspect(tracker), lang)
         failures = int(tracker.get_slot("failed_turns") or 0) + 1
         ranked = [sid for sid, score in self.kb.rank_services(latest_text(tracker), lang=lang)
                   if score >= SUGGEST_MIN_SCORE][:MAX_SUGGESTIONS]

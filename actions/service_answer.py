@@ -317,6 +317,12 @@ class ActionAnswerService(KnowledgeBaseAction):
                                  buttons=footer_buttons(answered, lang))
 
 
+def asked_aspect(tracker: Tracker) -> str:
+    """The aspect the decision layer read in the latest message (overview if none)."""
+    intent = (understanding_of(tracker).get("evidence") or {}).get("aspect_intent") or ""
+    return ASPECT_INTENTS.get(intent) or "overview"
+
+
 def _lead(scores: Dict[str, float], chosen: str) -> float:
     """How far ``chosen`` leads the best of the other services in ``scores``."""
     return scores[chosen] - max((v for sid, v in scores.items() if sid != chosen), default=0.0)
@@ -345,14 +351,12 @@ class ActionOutOfScope(ActionAnswerService):
         if chosen:
             # a reply to the buttons we offered names one of them ("my dad retires next month, what
             # does he bring" after "pension?"): an answer to our own question is not out of scope
-            aspect = ASPECT_INTENTS.get(evidence.get("aspect_intent") or "") or "overview"
-            return self._respond(dispatcher, tracker, chosen, aspect, language(tracker))
+            return self._respond(dispatcher, tracker, chosen, asked_aspect(tracker), language(tracker))
         if previous and readable and self._follow_up_on(previous, evidence, understanding, ranking):
             # "how long does it take to get the money" while the housing fund withdrawal is under
             # discussion: a question naming no service that the classifier took for a service
             # question, and whose own words point to the service under discussion
-            aspect = ASPECT_INTENTS.get(evidence.get("aspect_intent") or "") or "overview"
-            return self._respond(dispatcher, tracker, previous, aspect, language(tracker))
+            return self._respond(dispatcher, tracker, previous, asked_aspect(tracker), language(tracker))
         if previous and readable:
             sibling = refine(previous, ranking, self.siblings(),
                              (understanding.get("semantic") or {}).get("services"), statement=True)
