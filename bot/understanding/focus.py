@@ -49,8 +49,8 @@ def _mentions(norm: str, phrases: Sequence[Tuple[str, str]]) -> list[Tuple[int, 
         if len(phrase) < 2:
             continue
         ascii_phrase = phrase.isascii()
-        for m in re.finditer(re.escape(phrase), norm):
-            a, b = m.span()
+        for a in _occurrences(norm, phrase):
+            b = a + len(phrase)
             if ascii_phrase and ((a and norm[a - 1].isalnum()) or (b < len(norm) and norm[b].isalnum())):
                 continue  # a Latin phrase is a whole word ("id" is not in "provide")
             if any(taken[a:b]):
@@ -58,6 +58,14 @@ def _mentions(norm: str, phrases: Sequence[Tuple[str, str]]) -> list[Tuple[int, 
             taken[a:b] = [True] * (b - a)
             found.append((a, b, service))
     return sorted(found)
+
+
+def _occurrences(text: str, phrase: str):
+    """Start offsets of ``phrase`` in ``text`` (plain search: no pattern compiled per phrase)."""
+    start = text.find(phrase)
+    while start >= 0:
+        yield start
+        start = text.find(phrase, start + 1)
 
 
 def _is_material(norm: str, a: int, b: int, spec: _Spec) -> bool:
