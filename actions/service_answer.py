@@ -19,7 +19,16 @@ from actions.common import (
     understanding_of,
 )
 from actions.offices import office_messages
-from bot.understanding.context import announces_another_need, families, pick_candidate, refine
+from bot.understanding.context import (
+    announces_another_need,
+    families,
+    family_groups,
+    pick_candidate,
+    refine,
+    situation_pick,
+    situation_services,
+    with_groups,
+)
 
 ASPECT_INTENTS = {f"ask_{a}": a for a in ("overview", "how", "materials", "where", "who", "fee",
                                           "duration", "hours", "online", "eligibility")}
@@ -133,6 +142,9 @@ class ActionAnswerService(KnowledgeBaseAction):
         offered = tracker.get_slot("candidates") or []
         if len(offered) < 2 or not text or text.startswith("/"):
             return None
+        situated = self._situation_among(text, offered, lang)
+        if situated:
+            return situated
         earlier = previous_user_text(tracker)
         combined = self._offered_scores(f"{earlier} {text}".strip(), offered, lang)
         chosen = max(offered, key=lambda sid: combined[sid])
@@ -144,6 +156,18 @@ class ActionAnswerService(KnowledgeBaseAction):
             return chosen  # the reply's own words rank it first (ties count)
         before = self._offered_scores(earlier, offered, lang)
         return chosen if _lead(combined, chosen) - _lead(before, chosen) >= OFFERED_MARGIN else None
+
+    def _situation_among(self, text: str, choices: List[str], lang: str) -> Optional[str]:
+        """The one of ``choices`` whose situation a reply describes ("我第一次申请" after "a first
+        passport or a renewal?"), unless its own words point to another service."""
+        picked = situation_pick(text, choices)
+        if not picked:
+            return None
+        own = self.kb.rank_services(text, lang=lang, limit=RANK_LIMIT)
+        if (own and own[0][1] >= CONTEXT_SWITCH_SCORE and own[0][0] not in choices
+                and own[0][0] not in situation_services(text)):
+            return None  # another service named outright (not one the situation's own words fit)
+        return picked
 
     def _offered_scores(self, text: str, offered: List[str], lang: str) -> Dict[str, float]:
         scores = dict(self.kb.rank_services(text, lang=lang, limit=RANK_LIMIT)) if text else {}
@@ -189,15 +213,24 @@ class ActionAnswerService(KnowledgeBaseAction):
         understanding = understanding_of(tracker)
         ranking = [tuple(x) for x in (understanding.get("evidence") or {}).get("lexical") or []]
         offered = tracker.get_slot("candidates") or []
+        text, lang = latest_text(tracker), language(tracker)
         if offered:
-            chosen = pick_candidate(offered, ranking, (understanding.get("semantic") or {}).get("services"),
-                                    self.siblings())
+            chosen = (pick_candidate(offered, ranking, (understanding.get("semantic") or {}).get("services"),
+                                     self.siblings())
+                      or self._situation_among(text, offered, lang))
             if chosen:
                 return chosen
         if previous:
             return refine(previous, ranking, self.siblings(), (understanding.get("semantic") or {}).get("services"),
-                          statement=intent in STATEMENT_INTENTS)
+                          statement=intent in STATEMENT_INTENTS) or self._situation_in_family(previous, text, lang)
         return None
+
+    def _situation_in_family(self, previous: str, text: str, lang: str) -> Optional[str]:
+        """The sibling of the service under discussion whose situation a follow-up describes
+        ("it expired last month" after "my mum's ID card"), if not the current one."""
+        family = sorted(self.siblings().get(previous) or ())
+        chosen = self._situation_among(text, [previous, *family], lang) if family else None
+        return chosen if chosen != previous else None
 
     def siblings(self) -> Dict[str, set]:
         """Sibling services by shared names (recomputed when staff change the content)."""
@@ -207,7 +240,8 @@ class ActionAnswerService(KnowledgeBaseAction):
         if _SIBLINGS[0] != version:
             with self.kb.session() as session:
                 services = repository.list_services(session)
-            _SIBLINGS[:] = [version, families({s.id: [s.name.zh, *s.aliases.zh] for s in services})]
+            named = families({s.id: [s.name.zh, *s.aliases.zh] for s in services})
+            _SIBLINGS[:] = [version, with_groups(named, family_groups())]
         return _SIBLINGS[1]
 
     def _strong_faq(self, text: str, lang: str):
@@ -221,7 +255,7 @@ class ActionAnswerService(KnowledgeBaseAction):
 
     def _answer_faq(self, dispatcher: CollectingDispatcher, faq, lang: str) -> List[EventType]:
         dispatcher.utter_message(response="reply_faq_answer", text_value=faq.answer.get(lang))
-        events: List[EventType] = [SlotSet("failed_turns", 0.0)]
+        events: List[EventType] = [SlotSet("failed_turns", 0.0), SlotSet("candidates", None)]
         if faq.service_id:
             service = self.kb.service(faq.service_id)
             if service is not None:
@@ -238,7 +272,21 @@ class ActionAnswerService(KnowledgeBaseAction):
                 (intent != "inform_service" and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE)
                 or self._follow_up_with_a_stray_word(tracker, entity)):
             return None
+        if entity and previous and entity != previous and self._sibling_tie(tracker, entity, previous):
+            return previous
         return entity
+
+    def _sibling_tie(self, tracker: Tracker, entity: str, previous: str) -> bool:
+        """The message's words fit the service under discussion about as well as its sibling
+        ("去哪儿上户口" while a newborn's registration is discussed: the transfer ranks first only
+        by a little): the conversation keeps its service, unless the message describes the
+        sibling's situation ("其实是丢了") or announces a further need."""
+        if entity not in (self.siblings().get(previous) or ()) or announces_another_need(latest_text(tracker)):
+            return False
+        lexical = dict(tuple(x) for x in (understanding_of(tracker).get("evidence") or {}).get("lexical") or [])
+        if float(lexical.get(previous) or 0.0) < float(lexical.get(entity) or 0.0) - SIBLING_TIE:
+            return False
+        return situation_pick(latest_text(tracker), [previous, entity]) != entity
 
     @staticmethod
     def _follow_up_with_a_stray_word(tracker: Tracker, entity: str) -> bool:
@@ -359,7 +407,8 @@ class ActionOutOfScope(ActionAnswerService):
             return self._respond(dispatcher, tracker, previous, asked_aspect(tracker), language(tracker))
         if previous and readable:
             sibling = refine(previous, ranking, self.siblings(),
-                             (understanding.get("semantic") or {}).get("services"), statement=True)
+                             (understanding.get("semantic") or {}).get("services"), statement=True
+                             ) or self._situation_in_family(previous, text, language(tracker))
             if sibling:
                 return self._respond(dispatcher, tracker, sibling, "overview", language(tracker))
         dispatcher.utter_message(response="utter_out_of_scope")

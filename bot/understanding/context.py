@@ -24,9 +24,56 @@ CONTEXT_FILE = Path(__file__).with_name("context.yml")
 
 
 @lru_cache(maxsize=1)
+def _context_file() -> Dict:
+    return yaml.safe_load(CONTEXT_FILE.read_text(encoding="utf-8")) or {}
+
+
+@lru_cache(maxsize=1)
 def _another_need() -> Tuple["re.Pattern", ...]:
-    raw = yaml.safe_load(CONTEXT_FILE.read_text(encoding="utf-8")) or {}
-    return tuple(re.compile(p) for p in raw.get("another_need") or ())
+    return tuple(re.compile(p) for p in _context_file().get("another_need") or ())
+
+
+@lru_cache(maxsize=1)
+def _situations() -> Tuple[Tuple[str, Tuple["re.Pattern", ...], Tuple[str, ...]], ...]:
+    raw = _context_file().get("situations") or {}
+    return tuple((name, tuple(re.compile(p) for p in spec.get("patterns") or ()), tuple(spec.get("services") or ()))
+                 for name, spec in raw.items())
+
+
+def family_groups() -> Tuple[Tuple[str, ...], ...]:
+    """The groups of sibling services listed in context.yml (`families`)."""
+    return tuple(tuple(group) for group in (_context_file().get("families") or {}).values())
+
+
+def with_groups(siblings: Mapping[str, Set[str]], groups: Sequence[Sequence[str]]) -> Dict[str, Set[str]]:
+    """``siblings`` with every pair of services of a listed group added."""
+    out = {sid: set(others) for sid, others in siblings.items()}
+    for group in groups:
+        for a, b in permutations(group, 2):
+            out.setdefault(a, set()).add(b)
+    return out
+
+
+def situation_pick(text: str, choices: Sequence[str]) -> Optional[str]:
+    """The one service among ``choices`` that the situation a reply describes belongs to ("我第一次
+    申请" among a first passport and a renewal → the first one; "it expired" → the renewal), or
+    ``None`` when no situation, or more than one of the choices, fits."""
+    from knowledge_base.text import normalize
+
+    if not choices:
+        return None
+    fitting = situation_services(text) & set(choices)
+    return fitting.pop() if len(fitting) == 1 else None
+
+
+def situation_services(text: str) -> Set[str]:
+    """Every service a situation the message describes belongs to ("expired": a passport renewal,
+    an ID card's renewal, a driving licence's...)."""
+    from knowledge_base.text import normalize
+
+    norm = normalize(text or "")
+    return {sid for _, patterns, services in _situations() if any(p.search(norm) for p in patterns)
+            for sid in services} if norm else set()
 
 
 def announces_another_need(text: str) -> bool:

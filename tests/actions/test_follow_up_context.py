@@ -321,3 +321,72 @@ async def test_a_further_need_is_a_new_question_not_a_refinement(kb, dispatcher,
     tracker.latest_message["entities"] = [{"entity": "service", "value": "hk_macau_permit", "confidence_entity": 0.5}]
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "hk_macau_permit") in events
+
+
+@pytest.mark.parametrize("lang,earlier,text,expected", [
+    ("zh", "想问下护照的事", "我第一次申请", "passport_application"),
+    ("zh", "想问下护照的事", "以前从来没办过", "passport_application"),
+    ("en", "question about my passport", "never had one before", "passport_application"),
+])
+async def test_a_reply_describing_a_situation_picks_the_offered_service(kb, dispatcher, domain, lang, earlier, text,
+                                                                       expected):
+    """A reply with no service words but a situation ("first time") chooses the offered service
+    that situation belongs to (bot/understanding/context.yml `situations`)."""
+    from actions.fallback import ActionFallbackSuggest
+
+    tracker = _reply_to_offer(kb, text, earlier, ["passport_application", "passport_renewal"], lang,
+                              intent="nlu_fallback")
+    events = await ActionFallbackSuggest().run(dispatcher, tracker, domain)
+    assert SlotSet("service", expected) in events
+
+
+@pytest.mark.parametrize("lang,text,previous,expected", [
+    ("zh", "那这几天要坐高铁咋整，能办个临时的不", "id_card_replacement", "temporary_id_card"),
+    ("en", "can I get a temporary one meanwhile", "id_card_replacement", "temporary_id_card"),
+])
+async def test_a_follow_up_moves_within_the_listed_family(kb, dispatcher, domain, lang, text, previous, expected):
+    """Services listed as one family in context.yml are siblings even when their names do not
+    contain one another (a lost card → the temporary card)."""
+    tracker = tracker_with(kb, text, "ask_eligibility", lang, previous=previous)
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", expected) in events
+
+
+@pytest.mark.parametrize("lang,text,previous,expected", [
+    ("en", "it expired last month", "id_card_replacement", "id_card_application"),
+    ("zh", "已经过期了", "id_card_replacement", "id_card_application"),
+])
+async def test_a_situation_moves_to_the_sibling_it_belongs_to(kb, dispatcher, domain, lang, text, previous, expected):
+    tracker = tracker_with(kb, text, "ask_overview", lang, previous=previous,
+                           understanding={"candidates": [], "evidence": {"lexical": []}})
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", expected) in events
+
+
+@pytest.mark.parametrize("lang,text,previous", [
+    ("zh", "去哪儿上户口", "newborn_hukou_registration"),
+    ("en", "where do we register the hukou", "newborn_hukou_registration"),
+])
+async def test_a_sibling_ranked_only_a_little_higher_keeps_the_conversation(kb, dispatcher, domain, lang, text,
+                                                                           previous):
+    """"去哪儿上户口" while a newborn's registration is discussed: the generic words fit the
+    transfer a little better, but the conversation's service stays."""
+    ranking = [list(x) for x in kb.rank_services(text)]
+    top = ranking[0][0]
+    tracker = tracker_with(kb, text, "ask_where", lang, previous=previous,
+                           understanding={"candidates": [], "evidence": {"lexical": ranking}})
+    tracker.latest_message["entities"] = [{"entity": "service", "value": top, "confidence_entity": ranking[0][1]}]
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", previous) in events
+
+
+async def test_a_sibling_named_clearly_is_still_a_switch(kb, dispatcher, domain):
+    text = "其实我是想把户口迁到我老公那边"
+    ranking = [list(x) for x in kb.rank_services(text)]
+    assert ranking[0][0] == "hukou_transfer"
+    tracker = tracker_with(kb, text, "ask_how", "zh", previous="newborn_hukou_registration",
+                           understanding={"candidates": [], "evidence": {"lexical": ranking}})
+    tracker.latest_message["entities"] = [{"entity": "service", "value": "hukou_transfer",
+                                           "confidence_entity": ranking[0][1]}]
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "hukou_transfer") in events

@@ -121,6 +121,8 @@ def test_several_cued_aspects_are_settled_by_the_classifier_ranking(text, predic
     ("他腿脚不方便，我能替他去办吗", "eligibility"),  # someone acting for the citizen
     ("办居住证是找派出所还是找社区", "who"),
     ("外地人办居住证要多久", "duration"),            # the condition is no question of its own
+    ("要帶啲咩", "materials"),                        # Cantonese: what (stuff) to bring
+    ("不用去现场能办吗", "online"),
 ])
 def test_families_of_question_words(text, aspect):
     assert cued_aspects(text) == {aspect}
@@ -189,3 +191,18 @@ def test_the_checker_reads_the_live_names(kb_url, monkeypatch):
         assert "普通护照申领" in aspect_cues._LIVE_WORDS["words"]
     finally:
         aspect_cues.use_service_words(None)
+
+
+@pytest.mark.parametrize("text,aspect", [
+    ("要帶啲咩", "materials"),
+    ("how do I sign up", "how"),
+    ("which department do we talk to", "who"),
+])
+def test_short_follow_ups_in_everyday_words(text, aspect):
+    from bot.components.aspect_cues import follow_up_aspect
+
+    assert follow_up_aspect(text) == aspect
+
+
+def test_whether_one_must_go_is_not_an_online_cue():
+    assert "online" not in cued_aspects("另外他住我家，用不用去派出所登记啊")

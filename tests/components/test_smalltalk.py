@@ -119,6 +119,8 @@ def test_cases_are_not_cue_words():
     ("this is great", "compliment"),
     ("ＯＫ", "acknowledge"),                    # full-width letters are folded
     ("you’re stupid", "insult"),                # a curly apostrophe
+    ("which company made you", "creator"),
+    ("which department do we talk to", "default"),  # a question about a service's office, not the bot
 ])
 def test_priority_settles_overlaps(text, topic):
     assert pick_topic(text) == topic

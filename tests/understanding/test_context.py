@@ -96,3 +96,48 @@ def test_meaning_does_not_refine_to_a_distant_sibling():
     semantic = {"passport_renewal": 0.88, "hk_macau_permit": 0.87, "social_security_card": 0.86,
                 "id_card_replacement": 0.85, "id_card_application": 0.80}
     assert refine("id_card_application", [], CATEGORIES, semantic, statement=True) is None
+
+
+def test_listed_groups_add_siblings_the_names_miss():
+    from bot.understanding.context import family_groups, with_groups
+
+    grouped = with_groups(CATEGORIES, family_groups())
+    assert "temporary_id_card" in grouped["id_card_replacement"]
+    assert "id_card_replacement" in grouped["temporary_id_card"]
+    assert CATEGORIES["passport_application"] <= grouped["passport_application"]
+
+
+import pytest  # noqa: E402
+
+ID_CARDS = ["id_card_application", "id_card_replacement", "temporary_id_card"]
+PASSPORTS = ["passport_application", "passport_renewal"]
+
+
+@pytest.mark.parametrize("text,choices,expected", [
+    ("我第一次申請", PASSPORTS, "passport_application"),
+    ("以前从来没办过", PASSPORTS, "passport_application"),
+    ("first time applying", PASSPORTS, "passport_application"),
+    ("mine expired in March", PASSPORTS, "passport_renewal"),
+    ("it expired last month", ID_CARDS, "id_card_application"),
+    ("錢包被偷了", ID_CARDS, "id_card_replacement"),
+    ("能先办个临时的吗", ID_CARDS, "temporary_id_card"),
+    ("can I get a temp one", ID_CARDS, "temporary_id_card"),
+    ("想去香港", ["hk_macau_permit", "taiwan_permit"], "hk_macau_permit"),
+])
+def test_a_situation_picks_one_of_the_choices(text, choices, expected):
+    from bot.understanding.context import situation_pick
+
+    assert situation_pick(text, choices) == expected
+
+
+@pytest.mark.parametrize("text,choices", [
+    ("要多少钱", PASSPORTS),                    # no situation
+    ("丢了，而且也过期了", PASSPORTS),           # two situations, both fit a renewal: still one
+    ("第一次办，之前的丢了", ID_CARDS),         # a first card and a lost one: unclear
+    ("我第一次申请", ["hukou_transfer", "newborn_hukou_registration"]),  # fits none
+])
+def test_no_situation_or_several_pick_nothing(text, choices):
+    from bot.understanding.context import situation_pick
+
+    expected = "passport_renewal" if "过期" in text and choices == PASSPORTS else None
+    assert situation_pick(text, choices) == expected

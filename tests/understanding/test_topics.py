@@ -38,6 +38,17 @@ from bot.understanding.topics import broad_topic
     ("驾照的事", "driving_licence"),
     ("厂子倒闭了 我们一批人都没活干了", "job_loss"),
     ("I got fired without any compensation", "job_loss"),
+    ("身份证的事想问问", "id_card"),                  # the frame after the topic
+    ("身分證的問題想請教", "id_card"),
+    ("户口的事咋弄", "hukou"),
+    ("我爸的驾驶证", "driving_licence"),              # someone else's document
+    ("my mum's passport", "passport"),
+    ("税务的事", "tax"),                              # the annual settlement or invoices?
+    ("tax stuff", "tax"),
+    ("我老婆怀孕三个月了", "pregnancy"),
+    ("my wife is pregnant", "pregnancy"),
+    ("我们刚买了套二手房", "buying_home"),
+    ("we just bought a flat", "buying_home"),
 ])
 def test_a_bare_topic_is_found(text, topic):
     found = broad_topic(text)
