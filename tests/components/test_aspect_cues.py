@@ -123,6 +123,13 @@ def test_several_cued_aspects_are_settled_by_the_classifier_ranking(text, predic
     ("外地人办居住证要多久", "duration"),            # the condition is no question of its own
     ("要帶啲咩", "materials"),                        # Cantonese: what (stuff) to bring
     ("不用去现场能办吗", "online"),
+    ("驾照换证能不能在12123上弄", "online"),        # 能不能 is only the modal here
+    ("出生证明在医院哪个科室领", "where"),
+    ("12345热线是干啥的", "overview"),              # 热线 is the service's own name
+    ("12345热线半夜有人接吗", "hours"),
+    ("去劳动仲裁使唔使俾錢", "fee"),                  # Cantonese: must one pay?
+    ("How do we get the medical costs reimbursed?", "how"),
+    ("register as getihu for a small stall, how", "how"),
 ])
 def test_families_of_question_words(text, aspect):
     assert cued_aspects(text) == {aspect}

@@ -15,6 +15,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("text, family", [
+    ("个人养老金账户哪家银行开好", "commercial"),          # a bank's product, not the pension claim
+    ("公交卡余额能退吗", "commercial"),
+    ("企业所得税每季度怎么申报", "company_tax"),
+    ("how do we file the company's VAT return", "company_tax"),
+    ("离婚后房子归谁", "legal_advice"),
+    ("who gets the house after a divorce", "legal_advice"),
+    ("附近哪里能拍证件照", "private_provider"),
+    ("where do I get visa photos taken", "private_provider"),
+    ("any good job apps in China", "job_sites"),
+    ("is the retirement age going to go up again", "opinion"),
+    ("勞保年金怎麼申請", "foreign_procedure"),             # Taiwan's labour insurance
+    ("how do I get a Hong Kong driving licence", "foreign_procedure"),
     ("我的美国护照快到期了，去哪里换", "foreign_document"),
     ("how do I renew my UK passport", "foreign_document"),
     ("澳門身份證點樣續期", "foreign_document"),
@@ -82,6 +94,9 @@ def test_families_of_wording_outside_the_catalogue(text, family):
     ("how do I pay a parking ticket", "traffic_violation_handling"),
     ("刚在4S店提了辆车，销售说代办上牌要收500块服务费。我想自己去上牌，车管所在哪", "vehicle_registration"),
     ("我是广州户口，在这边能办护照吗", "passport_application"), ("北京的社保怎么转到这里", None),
+    ("I need a criminal record certificate for my Canadian visa", "criminal_record_certificate"),
+    ("增值税专用发票怎么领", "invoice_application"), ("社保卡能坐地铁吗", "social_security_card"),
+    ("请不起律师，能申请法律援助吗", "legal_aid"), ("护照照片有什么要求", "passport_application"),
     ("I have a Shenzhen hukou, can I apply for a passport here", "passport_application"),
     ("日本驾照怎么换成中国驾照", "foreign_driver_license_conversion"), ("身份证复印件要带几份", None),
     ("请不起律师怎么申请法律援助", "legal_aid"), ("今天天气好热啊", None), ("sfz丢了咋补", None),
