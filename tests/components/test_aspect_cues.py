@@ -130,6 +130,9 @@ def test_several_cued_aspects_are_settled_by_the_classifier_ranking(text, predic
     ("去劳动仲裁使唔使俾錢", "fee"),                  # Cantonese: must one pay?
     ("How do we get the medical costs reimbursed?", "how"),
     ("register as getihu for a small stall, how", "how"),
+    ("手机上咋弄", "online"),                        # how, but on the phone: online
+    ("网上怎么申请", "online"),
+    ("is the hotline open at night", "hours"),
 ])
 def test_families_of_question_words(text, aspect):
     assert cued_aspects(text) == {aspect}
@@ -213,3 +216,12 @@ def test_short_follow_ups_in_everyday_words(text, aspect):
 
 def test_whether_one_must_go_is_not_an_online_cue():
     assert "online" not in cued_aspects("另外他住我家，用不用去派出所登记啊")
+
+
+@pytest.mark.parametrize("text,predicted,expected", [
+    ("I'm opening a home bakery, do I need a food business license", "ask_hours", "ask_eligibility"),
+    ("What exactly is a temporary resident ID card?", "ask_where", "ask_overview"),
+    ("Can foreign children enroll in a public primary school here?", "ask_where", "ask_eligibility"),
+])
+def test_an_aspect_slip_is_caught_by_the_question_words(text, predicted, expected):
+    assert checked_intent(text, predicted) == expected
