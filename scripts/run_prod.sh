@@ -37,6 +37,9 @@ export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-20}
 # (its default is 100 MB); the channels refuse far less (64 KB) with their own JSON error.
 export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1048576}
 export SANIC_FALLBACK_ERROR_FORMAT=${SANIC_FALLBACK_ERROR_FORMAT:-json}  # its own errors (that 413) as JSON, never an HTML page
+# nginx keeps idle connections to the servers for 60 s (deploy/nginx.conf.template): the servers keep
+# them longer (Sanic's default, 5 s, closes one just as nginx reuses it: a POST then fails with a 502)
+export SANIC_KEEP_ALIVE_TIMEOUT=${SANIC_KEEP_ALIVE_TIMEOUT:-75}
 # The action server takes Rasa's whole conversation (the current session) with each call: its own
 # limit, 16 MB (as nginx's in front of the action servers in production), reached only by Rasa.
 ACTION_REQUEST_MAX_SIZE=${ACTION_REQUEST_MAX_SIZE:-16777216}
