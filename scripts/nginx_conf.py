@@ -39,7 +39,16 @@ def rest_location(rest_token: str) -> str:
 
 def render(var: str, public_port: int, api_port: int, action_lb_port: int,
            rasa: list[str], actions: list[str], rest_token: str = "") -> str:
-    servers = lambda hosts: " ".join(f"server {h} max_fails=0;" for h in hosts)  # noqa: E731
+    # One failed request takes a server out of the rotation for 10 s (then one request probes it):
+    # a replica that died is not picked again, neither for a new connection (refused, passed on)
+    # nor for a kept-alive one nginx has not yet seen closed (a POST sent on it gets a reset and is
+    # not passed on: the client's retry would get a 502 too). The same servers are listed again as
+    # backups that are never taken out: when every one is out (a replica probed while it was still
+    # starting, then the other one dies), nginx still tries them all instead of answering 502.
+    def servers(hosts: list[str]) -> str:
+        return " ".join([f"server {h} max_fails=1 fail_timeout=10s;" for h in hosts]
+                        + [f"server {h} backup max_fails=0;" for h in hosts])
+
     text = TEMPLATE.read_text(encoding="utf-8")
     for name, value in {"VAR": var, "PUBLIC_PORT": str(public_port), "API_PORT": str(api_port),
                         "ACTION_LB_PORT": str(action_lb_port), "RASA_SERVERS": servers(rasa),

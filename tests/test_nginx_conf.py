@@ -1,7 +1,8 @@
 """The production proxy's configuration (scripts/nginx_conf.py) served by the real nginx in front of
 small loopback upstreams: the public port passes the channels and nothing else, and publishes the
 REST channel only when ``REST_TOKEN`` is set; a web chat message whose replica died mid-request
-is passed on to the next replica (its message id makes that safe), a REST message is not."""
+is passed on to the next replica (its message id makes that safe), a REST message is not, and a
+replica that failed once is left out of the rotation so that the client's retry reaches another."""
 from __future__ import annotations
 
 import json
@@ -28,7 +29,7 @@ class Upstream(ThreadingHTTPServer):
     """Answers every POST with its own name; ``drop=True`` closes the connection mid-request
     (a replica killed while a message was in flight)."""
 
-    def __init__(self, name: str, drop: bool = False) -> None:
+    def __init__(self, name: str, drop: bool = False, port: int = 0) -> None:
         self.name, self.drop, self.posts = name, drop, []
         outer = self
 
@@ -58,7 +59,7 @@ class Upstream(ThreadingHTTPServer):
                 self.end_headers()
                 self.wfile.write(data)
 
-        super().__init__(("127.0.0.1", free_port()), Handler)
+        super().__init__(("127.0.0.1", port or free_port()), Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     @property
@@ -133,6 +134,52 @@ def test_a_web_chat_message_in_flight_on_a_dying_replica_goes_to_the_next_one(pr
     answers = [post(url, "/webhooks/webchat/webhook") for _ in range(4)]
     assert answers == [(200, {"upstream": "alive", "path": "/webhooks/webchat/webhook"})] * 4
     assert dying.posts  # some were sent to the dying replica first and passed on
+
+
+def test_a_rest_message_on_a_dying_replica_is_not_re_sent_and_the_retry_skips_that_replica(proxy):
+    dying, alive = Upstream("dying", drop=True), Upstream("alive")
+    url = proxy([dying, alive], rest_token="t0ken")
+    codes = []
+    while not dying.posts and len(codes) < 4:
+        codes.append(post(url, "/webhooks/rest/webhook")[0])
     # the REST channel has no message id: a message the dying replica may have stored is not re-sent
-    rest = [post(url, "/webhooks/rest/webhook")[0] for _ in range(4)]
-    assert 502 in rest and all(code in (200, 502) for code in rest)
+    assert dying.posts and codes[-1] == 502
+    sent = len(dying.posts)
+    retries = [post(url, "/webhooks/rest/webhook") for _ in range(6)]
+    assert retries == [(200, {"upstream": "alive", "path": "/webhooks/rest/webhook"})] * 6
+    assert len(dying.posts) == sent  # out of the rotation after one failure (max_fails=1)
+
+
+
+class Starting:
+    """A replica still loading its model: its port refuses connections until ``start()``."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.port, self.server = name, free_port(), None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> Upstream:
+        self.server = Upstream(self.name, port=self.port)
+        return self.server
+
+    def shutdown(self) -> None:
+        if self.server:
+            self.server.shutdown()
+
+
+def test_a_replica_found_down_while_starting_still_answers_when_the_other_dies(proxy):
+    starting, dying = Starting("late"), Upstream("dying")
+    url = proxy([starting, dying], rest_token="t0ken")
+    urllib.request.urlopen(url + "/", timeout=10).close()  # a health check: "late" refused, out for 10 s
+    late = starting.start()
+    dying.drop = True  # then the only replica in the rotation dies
+    answers = [post(url, "/webhooks/webchat/webhook") for _ in range(3)]
+    assert answers == [(200, {"upstream": "late", "path": "/webhooks/webchat/webhook"})] * 3
+    dying.shutdown()
+    dying.server_close()  # dead now: its port refuses, and a REST message is passed on safely
+    assert [post(url, "/webhooks/rest/webhook") for _ in range(3)] == [
+        (200, {"upstream": "late", "path": "/webhooks/rest/webhook"})] * 3
+    assert len(late.posts) == 6
