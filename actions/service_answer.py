@@ -23,6 +23,7 @@ from bot.understanding.context import (
     announces_another_need,
     families,
     family_groups,
+    named_as_condition,
     pick_candidate,
     refine,
     situation_pick,
@@ -80,6 +81,7 @@ class ActionAnswerService(KnowledgeBaseAction):
         previous = slot_before_latest_message(tracker, "service")
         entity = self._among_offered(tracker, entity, text, lang)
         entity = self._with_earlier_words(tracker, entity, text, lang)
+        entity = self._own_situation(entity, text, lang)
         if not text.startswith("/") and (not entity or (previous and (self._inferred(tracker)
                                                                       or self._faint_outsider(tracker, entity, previous)))):
             # no service named, one only inferred from meaning, or a faint mention outside the
@@ -225,6 +227,14 @@ class ActionAnswerService(KnowledgeBaseAction):
                           statement=intent in STATEMENT_INTENTS) or self._situation_in_family(previous, text, lang)
         return None
 
+    def _own_situation(self, entity: Optional[str], text: str, lang: str) -> Optional[str]:
+        """The sibling of the service a message names whose situation the same message describes
+        ("在外地把护照弄丢了，回来想补": a replacement, not a first passport; "wallet stolen with my
+        ID card": the lost-card service), else the service named."""
+        if not entity or text.startswith("/"):
+            return entity
+        return self._situation_in_family(entity, text, lang) or entity
+
     def _situation_in_family(self, previous: str, text: str, lang: str) -> Optional[str]:
         """The sibling of the service under discussion whose situation a follow-up describes
         ("it expired last month" after "my mum's ID card"), if not the current one."""
@@ -274,6 +284,8 @@ class ActionAnswerService(KnowledgeBaseAction):
             return None
         if entity and previous and entity != previous and self._sibling_tie(tracker, entity, previous):
             return previous
+        if entity and previous and entity != previous and named_as_condition(latest_text(tracker), entity):
+            return previous  # "we don't have local hukou, is that ok": a condition of the service under discussion
         return entity
 
     def _sibling_tie(self, tracker: Tracker, entity: str, previous: str) -> bool:

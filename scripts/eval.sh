@@ -6,6 +6,8 @@
 # The locked set (eval/locked/) is never tuned on: run it once at the end of a piece of work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# every further set in eval/: dev2, dev3, ... then locked, locked2, ... (in number order)
+SETS=$(cd eval && { ls -d dev[0-9]* 2>/dev/null | sort -V; ls -d locked* 2>/dev/null | sort -V; })
 export RASA_TELEMETRY_ENABLED=false PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=2
 PY=.venv/bin/python
 SHARED=${SHARED_DIR:-$(cd .. && pwd)/shared}
@@ -27,7 +29,7 @@ run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model 
     --json results/eval-$1-dev.json --show-failures $show | tee results/eval-$1-dev.txt"
   # further dev sets (tunable) and locked sets (run once per piece of work): eval/dev<N>/, eval/locked<N>/
   local set kind
-  for set in dev2 dev3 dev4 dev5 locked locked2 locked3 locked4 locked5 locked6; do
+  for set in $SETS; do
     [ -f "eval/$set/messages.tsv" ] || continue
     kind=${set%%[0-9]*}
     if [ "$kind" = locked ] && [ "${EVAL_SKIP_LOCKED:-0}" = 1 ]; then continue; fi
@@ -41,7 +43,7 @@ run_bot_eval() {  # $1 = label, $2 = config, $3 = model name prefix, $4 = model 
 }
 run_bot_eval ours config.yml govassist models
 runs=(results/eval-ours-dev.json) labels=(ours-dev) times=("$(cat results/train-ours.seconds)")
-for set in dev2 dev3 dev4 dev5 locked locked2 locked3 locked4 locked5 locked6; do
+for set in $SETS; do
   if [ -f "results/eval-ours-$set.json" ] && { [ "${set%%[0-9]*}" = dev ] || [ "${EVAL_SKIP_LOCKED:-0}" != 1 ]; }; then
     runs+=("results/eval-ours-$set.json") labels+=("ours-$set") times+=("$(cat results/train-ours.seconds)")
   fi

@@ -34,10 +34,10 @@ def _another_need() -> Tuple["re.Pattern", ...]:
 
 
 @lru_cache(maxsize=1)
-def _situations() -> Tuple[Tuple[str, Tuple["re.Pattern", ...], Tuple[str, ...]], ...]:
+def _situations() -> Tuple[Tuple[str, Tuple["re.Pattern", ...], Tuple[str, ...], bool], ...]:
     raw = _context_file().get("situations") or {}
-    return tuple((name, tuple(re.compile(p) for p in spec.get("patterns") or ()), tuple(spec.get("services") or ()))
-                 for name, spec in raw.items())
+    return tuple((name, tuple(re.compile(p) for p in spec.get("patterns") or ()), tuple(spec.get("services") or ()),
+                  bool(spec.get("prevails"))) for name, spec in raw.items())
 
 
 def family_groups() -> Tuple[Tuple[str, ...], ...]:
@@ -63,17 +63,39 @@ def situation_pick(text: str, choices: Sequence[str]) -> Optional[str]:
     if not choices:
         return None
     fitting = situation_services(text) & set(choices)
+    if len(fitting) > 1:  # several fit: a situation that prevails decides ("丢了，能先办个临时的不")
+        fitting &= situation_services(text, prevailing_only=True)
     return fitting.pop() if len(fitting) == 1 else None
 
 
-def situation_services(text: str) -> Set[str]:
+def situation_services(text: str, prevailing_only: bool = False) -> Set[str]:
     """Every service a situation the message describes belongs to ("expired": a passport renewal,
-    an ID card's renewal, a driving licence's...)."""
+    an ID card's renewal, a driving licence's...); with ``prevailing_only``, only those of the
+    situations marked ``prevails`` in context.yml (what is asked for outright: "a temporary one")."""
     from knowledge_base.text import normalize
 
     norm = normalize(text or "")
-    return {sid for _, patterns, services in _situations() if any(p.search(norm) for p in patterns)
+    return {sid for _, patterns, services, prevails in _situations()
+            if (prevails or not prevailing_only) and any(p.search(norm) for p in patterns)
             for sid in services} if norm else set()
+
+
+@lru_cache(maxsize=1)
+def _conditions() -> Tuple[Tuple[Tuple["re.Pattern", ...], Tuple[str, ...]], ...]:
+    raw = _context_file().get("conditions") or {}
+    return tuple((tuple(re.compile(p) for p in spec.get("patterns") or ()), tuple(spec.get("services") or ()))
+                 for spec in raw.values())
+
+
+def named_as_condition(text: str, service: str) -> bool:
+    """``service``'s subject is named as the citizen's condition ("we don't have local hukou"), not
+    asked for: no situation of that service's own is described ("迁过来", "just born")."""
+    from knowledge_base.text import normalize
+
+    norm = normalize(text or "")
+    if not norm or service in situation_services(text):
+        return False
+    return any(service in services and any(p.search(norm) for p in patterns) for patterns, services in _conditions())
 
 
 def announces_another_need(text: str) -> bool:

@@ -390,3 +390,47 @@ async def test_a_sibling_named_clearly_is_still_a_switch(kb, dispatcher, domain)
                                            "confidence_entity": ranking[0][1]}]
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "hukou_transfer") in events
+
+
+@pytest.mark.parametrize("lang,text,expected", [
+    ("zh", "出去玩把护照弄丢了，回来想补一本，找哪个部门", "passport_renewal"),
+    ("en", "wallet got stolen on the metro with my husband's ID card in it, who do I contact", "id_card_replacement"),
+    ("zh", "明天的火车，身份证找不着了，能先办个临时的不", "temporary_id_card"),
+    ("en", "my ID card is lost and I fly tomorrow, can I get a temporary one", "temporary_id_card"),
+])
+async def test_a_message_naming_a_service_and_a_sibling_situation_gets_the_sibling(kb, dispatcher, domain, lang,
+                                                                                 text, expected):
+    """A message that names a service of a group and describes the situation of a sibling ("lost"
+    with a first passport's words) is about the sibling, with no conversation before it."""
+    ranking = [list(x) for x in kb.rank_services(text)]
+    named = {"passport_renewal": "passport_application", "id_card_replacement": "id_card_application",
+             "temporary_id_card": "id_card_replacement"}[expected]
+    tracker = tracker_with(kb, text, "ask_who", lang, understanding={"candidates": [], "evidence": {"lexical": ranking}})
+    tracker.latest_message["entities"] = [{"entity": "service", "value": named, "confidence_entity": 0.7}]
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", expected) in events
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "we don't have local hukou, is that ok"),
+    ("zh", "我们是外地户口，能报名吗"),
+])
+async def test_a_condition_naming_another_service_keeps_the_conversation(kb, dispatcher, domain, lang, text):
+    """"We don't have local hukou" while school enrolment is discussed is a condition of the
+    enrolment, not a question about moving a hukou (context.yml `conditions`)."""
+    ranking = [list(x) for x in kb.rank_services(text)]
+    tracker = tracker_with(kb, text, "ask_eligibility", lang, previous="school_enrollment",
+                           understanding={"candidates": [], "evidence": {"lexical": ranking}})
+    tracker.latest_message["entities"] = [{"entity": "service", "value": "hukou_transfer", "confidence_entity": 0.79}]
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "school_enrollment") in events
+
+
+async def test_moving_the_hukou_is_still_a_switch(kb, dispatcher, domain):
+    text = "我们是外地户口，想把户口迁过来"
+    ranking = [list(x) for x in kb.rank_services(text)]
+    tracker = tracker_with(kb, text, "ask_how", "zh", previous="school_enrollment",
+                           understanding={"candidates": [], "evidence": {"lexical": ranking}})
+    tracker.latest_message["entities"] = [{"entity": "service", "value": "hukou_transfer", "confidence_entity": 0.8}]
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "hukou_transfer") in events

@@ -124,6 +124,8 @@ PASSPORTS = ["passport_application", "passport_renewal"]
     ("can I get a temp one", ID_CARDS, "temporary_id_card"),
     ("想去香港", ["hk_macau_permit", "taiwan_permit"], "hk_macau_permit"),
     ("丢了，而且也过期了", PASSPORTS, "passport_renewal"),  # two situations, both fit a renewal
+    ("身份证丢了，能先办个临时的不", ID_CARDS, "temporary_id_card"),  # the temporary card prevails
+    ("lost my ID, can I get a temporary one", ID_CARDS, "temporary_id_card"),
 ])
 def test_a_situation_picks_one_of_the_choices(text, choices, expected):
     from bot.understanding.context import situation_pick
