@@ -74,7 +74,7 @@ class ActionAnswerService(KnowledgeBaseAction):
         lang = language(tracker)
         text = latest_text(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        aspect = ASPECT_INTENTS.get(intent) or tracker.get_slot("aspect") or "overview"
+        aspect = ASPECT_INTENTS.get(intent) or cued_aspect(tracker) or tracker.get_slot("aspect") or "overview"
         entity = self._service_mention(tracker, intent)
         if entity and text.startswith("/") and entity not in self.kb.known_ids()["service"]:
             return []  # a payload's unknown id: action_validate_slot_mappings refused it and said so
@@ -166,9 +166,11 @@ class ActionAnswerService(KnowledgeBaseAction):
         if not picked:
             return None
         own = self.kb.rank_services(text, lang=lang, limit=RANK_LIMIT)
-        if (own and own[0][1] >= CONTEXT_SWITCH_SCORE and own[0][0] not in choices
+        if (own and own[0][1] >= TRUSTED_MENTION and own[0][0] not in choices
                 and own[0][0] not in situation_services(text)):
-            return None  # another service named outright (not one the situation's own words fit)
+            # another service named outright (not one the situation's own words fit; "I lost it"
+            # also touches lost-card and lost-job wording, which names nothing)
+            return None
         return picked
 
     def _offered_scores(self, text: str, offered: List[str], lang: str) -> Dict[str, float]:
@@ -383,6 +385,14 @@ def asked_aspect(tracker: Tracker) -> str:
     return ASPECT_INTENTS.get(intent) or "overview"
 
 
+def cued_aspect(tracker: Tracker) -> Optional[str]:
+    """The aspect the words of a message that is not an aspect question still ask about ("we
+    don't have local hukou, is that ok": eligibility; "how does school registration work": how),
+    or None when they ask about none in particular."""
+    aspect = asked_aspect(tracker)
+    return None if aspect == "overview" else aspect
+
+
 def _lead(scores: Dict[str, float], chosen: str) -> float:
     """How far ``chosen`` leads the best of the other services in ``scores``."""
     return scores[chosen] - max((v for sid, v in scores.items() if sid != chosen), default=0.0)
@@ -421,8 +431,8 @@ class ActionOutOfScope(ActionAnswerService):
             sibling = refine(previous, ranking, self.siblings(),
                              (understanding.get("semantic") or {}).get("services"), statement=True
                              ) or self._situation_in_family(previous, text, language(tracker))
-            if sibling:
-                return self._respond(dispatcher, tracker, sibling, "overview", language(tracker))
+            if sibling:  # ("她回国以后要去哪里补" after a lost passport: where to get the replacement)
+                return self._respond(dispatcher, tracker, sibling, asked_aspect(tracker), language(tracker))
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
 

@@ -434,3 +434,36 @@ async def test_moving_the_hukou_is_still_a_switch(kb, dispatcher, domain):
     tracker.latest_message["entities"] = [{"entity": "service", "value": "hukou_transfer", "confidence_entity": 0.8}]
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "hukou_transfer") in events
+
+
+@pytest.mark.parametrize("lang,text,aspect_intent,aspect", [
+    ("zh", "丢了，回来以后去哪里补", "ask_where", "where"),
+    ("en", "I lost it, where do I get a new one", "ask_where", "where"),
+])
+async def test_a_refused_refinement_answers_the_aspect_it_asks(kb, dispatcher, domain, lang, text, aspect_intent,
+                                                              aspect):
+    from actions.service_answer import ActionOutOfScope
+
+    ranking = [list(x) for x in kb.rank_services(text)]
+    tracker = tracker_with(kb, text, "out_of_scope", lang, previous="passport_application", understanding={
+        "candidates": [], "evidence": {"lexical": ranking, "aspect_intent": aspect_intent}})
+    events = await ActionOutOfScope().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "passport_renewal") in events and SlotSet("aspect", aspect) in events
+
+
+@pytest.mark.parametrize("lang,text,aspect_intent,aspect", [
+    ("en", "and our son is 6, how does primary school registration work", "ask_how", "how"),
+    ("zh", "孩子今年六岁，小学入学报名是怎么个流程", "ask_how", "how"),
+    ("en", "primary school registration", "ask_overview", "where"),  # no cue: the aspect under discussion
+])
+async def test_a_service_statement_answers_the_aspect_its_words_ask(kb, dispatcher, domain, lang, text,
+                                                                    aspect_intent, aspect):
+    """A message the classifier read as naming a service (inform_service) still asks what its
+    words ask ("how does ... work"); with no such words the aspect under discussion stays."""
+    ranking = [list(x) for x in kb.rank_services(text)]
+    tracker = tracker_with(kb, text, "inform_service", lang, previous="residence_permit", understanding={
+        "candidates": [], "evidence": {"lexical": ranking, "aspect_intent": aspect_intent}})
+    tracker.slots["aspect"] = "where"
+    tracker.latest_message["entities"] = [{"entity": "service", "value": "school_enrollment", "confidence_entity": 0.86}]
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "school_enrollment") in events and SlotSet("aspect", aspect) in events
