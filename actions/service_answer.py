@@ -389,6 +389,8 @@ def cued_aspect(tracker: Tracker) -> Optional[str]:
     """The aspect the words of a message that is not an aspect question still ask about ("we
     don't have local hukou, is that ok": eligibility; "how does school registration work": how),
     or None when they ask about none in particular."""
+    if not (understanding_of(tracker).get("evidence") or {}).get("aspect_cued"):
+        return None
     aspect = asked_aspect(tracker)
     return None if aspect == "overview" else aspect
 

@@ -26,7 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.aspect_cues import addresses_the_assistant, follow_up_aspect
+from bot.components.aspect_cues import addresses_the_assistant, cued_aspects, follow_up_aspect
 from bot.components.intent_ranking import settle_intent
 from bot.understanding.decision import Decision, Evidence, asks_for_human, decide, thresholds
 from bot.understanding.focus import asked_service
@@ -186,7 +186,10 @@ class UnderstandingDecider(GraphComponent):
                                     "topic": evidence.topic.name if evidence.topic else None, "evidence": {
             "intent": evidence.intent, "confidence": round(evidence.confidence, 4), "service": evidence.service,
             "service_score": round(evidence.service_score, 4), "lexical": [list(x) for x in evidence.lexical[:5]],
-            "aspect_intent": evidence.aspect_intent}}, add_to_output=True)
+            "aspect_intent": evidence.aspect_intent,
+            # whether the message's own words ask that aspect ("how does it work"), not only the
+            # classifier's ranking: a statement naming a service answers it only then
+            "aspect_cued": evidence.aspect_intent[len("ask_"):] in cued_aspects(text)}}, add_to_output=True)
 
     def _apply(self, message: Message, evidence: Evidence, decision: Decision) -> None:
         if decision.intent != evidence.intent or decision.confidence != evidence.confidence:

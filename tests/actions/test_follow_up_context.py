@@ -462,8 +462,22 @@ async def test_a_service_statement_answers_the_aspect_its_words_ask(kb, dispatch
     words ask ("how does ... work"); with no such words the aspect under discussion stays."""
     ranking = [list(x) for x in kb.rank_services(text)]
     tracker = tracker_with(kb, text, "inform_service", lang, previous="residence_permit", understanding={
-        "candidates": [], "evidence": {"lexical": ranking, "aspect_intent": aspect_intent}})
+        "candidates": [], "evidence": {"lexical": ranking, "aspect_intent": aspect_intent,
+                                       "aspect_cued": aspect_intent != "ask_overview"}})
     tracker.slots["aspect"] = "where"
     tracker.latest_message["entities"] = [{"entity": "service", "value": "school_enrollment", "confidence_entity": 0.86}]
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "school_enrollment") in events and SlotSet("aspect", aspect) in events
+
+
+async def test_a_service_statement_without_aspect_words_keeps_the_aspect_under_discussion(kb, dispatcher, domain):
+    """The classifier's best aspect for a plain statement ("what's the HK permit exactly", read as
+    naming a service) is a guess: without the words to back it, the aspect stays."""
+    text = "the school registration thing"
+    tracker = tracker_with(kb, text, "inform_service", "en", previous="residence_permit", understanding={
+        "candidates": [], "evidence": {"lexical": [list(x) for x in kb.rank_services(text)],
+                                       "aspect_intent": "ask_fee", "aspect_cued": False}})
+    tracker.slots["aspect"] = "where"
+    tracker.latest_message["entities"] = [{"entity": "service", "value": "school_enrollment", "confidence_entity": 0.86}]
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("aspect", "where") in events

@@ -77,6 +77,12 @@ ROOT = Path(__file__).resolve().parents[2]
     ("Can I get a Hong Kong permanent ID card after seven years", "foreign_document"),
     ("do I need a Macau work visa", "foreign_visa"),
     ("is now a good time to sell my flat", "opinion"),
+    ("轮候公租房要排多久", "not_in_catalogue"), ("how do I apply for public rental housing", "not_in_catalogue"),
+    ("申请专利要多少钱", "not_in_catalogue"), ("where do I register a trademark", "not_in_catalogue"),
+    ("离境退税在哪里办", "not_in_catalogue"), ("can I get a VAT refund at the airport", "not_in_catalogue"),
+    ("想收养一个孩子，要什么条件", "not_in_catalogue"), ("how does adoption work here", "not_in_catalogue"),
+    ("美国的养老金在国内能领吗", "foreign_procedure"), ("can I claim my UK state pension here", "foreign_procedure"),
+    ("公司VAT申报截止是哪天", "company_tax"),
 ])
 def test_families_of_wording_outside_the_catalogue(text, family):
     cue = outside_scope(text)
@@ -109,6 +115,8 @@ def test_families_of_wording_outside_the_catalogue(text, family):
     ("I found a job here, how do I get a work permit as an American", "work_permit_foreigner"),
     ("外国人居留许可怎么办", "foreigner_residence_permit"),
     ("我是香港人，香港驾照能换内地驾照吗", "foreign_driver_license_conversion"),
+    ("交公租房的房租能提取公积金吗", "housing_fund_withdrawal"), ("领养老金要带什么", "pension_claim"),
+    ("想去香港看演唱会，港澳通行证签注怎么办", "hk_macau_permit"),
 ])
 def test_ordinary_service_questions_are_not_outside(text, service):
     from bot.components.understanding import _question_sentence  # the story is not the request
