@@ -237,6 +237,12 @@ class ActionAnswerService(KnowledgeBaseAction):
             return entity
         return self._situation_in_family(entity, text, lang) or entity
 
+    def _situation_of(self, service: str, text: str, lang: str) -> bool:
+        """The message describes ``service``'s own situation, and of its family only that one
+        ("补" for a lost passport's replacement), with no other service named outright."""
+        family = sorted(self.siblings().get(service) or ())
+        return self._situation_among(text, [service, *family], lang) == service
+
     def _situation_in_family(self, previous: str, text: str, lang: str) -> Optional[str]:
         """The sibling of the service under discussion whose situation a follow-up describes
         ("it expired last month" after "my mum's ID card"), if not the current one."""
@@ -433,8 +439,12 @@ class ActionOutOfScope(ActionAnswerService):
             sibling = refine(previous, ranking, self.siblings(),
                              (understanding.get("semantic") or {}).get("services"), statement=True
                              ) or self._situation_in_family(previous, text, language(tracker))
-            if sibling:  # ("她回国以后要去哪里补" after a lost passport: where to get the replacement)
+            if sibling:
                 return self._respond(dispatcher, tracker, sibling, asked_aspect(tracker), language(tracker))
+            if self._situation_of(previous, text, language(tracker)):
+                # "她回国以后要去哪里补" while her lost passport is discussed: the situation is the
+                # conversation's own, and the question is about it
+                return self._respond(dispatcher, tracker, previous, asked_aspect(tracker), language(tracker))
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
 

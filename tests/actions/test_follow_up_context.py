@@ -481,3 +481,15 @@ async def test_a_service_statement_without_aspect_words_keeps_the_aspect_under_d
     tracker.latest_message["entities"] = [{"entity": "service", "value": "school_enrollment", "confidence_entity": 0.86}]
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("aspect", "where") in events
+
+
+@pytest.mark.parametrize("lang,text", [("zh", "她回国以后要去哪里补"), ("en", "it was stolen, where do I go")])
+async def test_a_refused_question_about_the_conversations_own_situation_is_answered(kb, dispatcher, domain, lang,
+                                                                                   text):
+    from actions.service_answer import ActionOutOfScope
+
+    tracker = tracker_with(kb, text, "out_of_scope", lang, previous="passport_renewal", understanding={
+        "candidates": [], "evidence": {"lexical": [list(x) for x in kb.rank_services(text)],
+                                       "aspect_intent": "ask_where"}})
+    events = await ActionOutOfScope().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "passport_renewal") in events and SlotSet("aspect", "where") in events
