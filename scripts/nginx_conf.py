@@ -39,14 +39,17 @@ def rest_location(rest_token: str) -> str:
 
 def render(var: str, public_port: int, api_port: int, action_lb_port: int,
            rasa: list[str], actions: list[str], rest_token: str = "") -> str:
-    # One failed request takes a server out of the rotation for 10 s (then one request probes it):
+    # One failed request takes a server out of the rotation for 2 s (then one request probes it):
     # a replica that died is not picked again, neither for a new connection (refused, passed on)
     # nor for a kept-alive one nginx has not yet seen closed (a POST sent on it gets a reset and is
     # not passed on: the client's retry would get a 502 too). The same servers are listed again as
     # backups that are never taken out: when every one is out (a replica probed while it was still
-    # starting, then the other one dies), nginx still tries them all instead of answering 502.
+    # starting, then the other one dies), nginx still tries them all instead of answering 502. The
+    # window is short so that a replica found down while starting is back in the rotation (and the
+    # backups, which share the dead replica's kept-alive connections, unused) by the time another
+    # one dies; the client's immediate retry still falls inside it.
     def servers(hosts: list[str]) -> str:
-        return " ".join([f"server {h} max_fails=1 fail_timeout=10s;" for h in hosts]
+        return " ".join([f"server {h} max_fails=1 fail_timeout=2s;" for h in hosts]
                         + [f"server {h} backup max_fails=0;" for h in hosts])
 
     text = TEMPLATE.read_text(encoding="utf-8")

@@ -173,7 +173,7 @@ class Starting:
 def test_a_replica_found_down_while_starting_still_answers_when_the_other_dies(proxy):
     starting, dying = Starting("late"), Upstream("dying")
     url = proxy([starting, dying], rest_token="t0ken")
-    urllib.request.urlopen(url + "/", timeout=10).close()  # a health check: "late" refused, out for 10 s
+    urllib.request.urlopen(url + "/", timeout=10).close()  # a health check: "late" refused, out for 2 s
     late = starting.start()
     dying.drop = True  # then the only replica in the rotation dies
     answers = [post(url, "/webhooks/webchat/webhook") for _ in range(3)]
