@@ -240,15 +240,19 @@ class ActionAnswerService(KnowledgeBaseAction):
     def _situation_of(self, service: str, text: str, lang: str) -> bool:
         """The message describes ``service``'s own situation, and of its family only that one
         ("补" for a lost passport's replacement), with no other service named outright."""
-        family = sorted(self.siblings().get(service) or ())
-        return self._situation_among(text, [service, *family], lang) == service
+        return self._family_situation(service, text, lang) == service
 
     def _situation_in_family(self, previous: str, text: str, lang: str) -> Optional[str]:
         """The sibling of the service under discussion whose situation a follow-up describes
         ("it expired last month" after "my mum's ID card"), if not the current one."""
-        family = sorted(self.siblings().get(previous) or ())
-        chosen = self._situation_among(text, [previous, *family], lang) if family else None
+        if not self.siblings().get(previous):
+            return None
+        chosen = self._family_situation(previous, text, lang)
         return chosen if chosen != previous else None
+
+    def _family_situation(self, service: str, text: str, lang: str) -> Optional[str]:
+        """The one of ``service`` and its siblings whose situation the message describes."""
+        return self._situation_among(text, [service, *sorted(self.siblings().get(service) or ())], lang)
 
     def siblings(self) -> Dict[str, set]:
         """Sibling services by shared names (recomputed when staff change the content)."""

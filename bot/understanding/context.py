@@ -58,7 +58,6 @@ def situation_pick(text: str, choices: Sequence[str]) -> Optional[str]:
     """The one service among ``choices`` that the situation a reply describes belongs to ("我第一次
     申请" among a first passport and a renewal → the first one; "it expired" → the renewal), or
     ``None`` when no situation, or more than one of the choices, fits."""
-
     if not choices:
         return None
     fitting = situation_services(text) & set(choices)

@@ -9,18 +9,21 @@ from actions.service_answer import ActionAnswerService
 
 
 def tracker_with(kb, text: str, intent: str, lang: str, previous: str | None = None,
-                 candidates: list | None = None, understanding: dict | None = None) -> Tracker:
+                 candidates: list | None = None, understanding: dict | None = None,
+                 evidence: dict | None = None, named: tuple[str, float] | None = None) -> Tracker:
     """A tracker whose latest message carries the decision layer's record, with the search
-    ranking computed by the real knowledge base as the NLU pipeline would."""
+    ranking computed by the real knowledge base as the NLU pipeline would (``evidence``: more of
+    the record's evidence; ``named``: the service entity the message names, with its confidence)."""
     record = understanding or {"candidates": [], "evidence": {
-        "lexical": [list(x) for x in kb.rank_services(text)]}}
+        "lexical": [list(x) for x in kb.rank_services(text)], **(evidence or {})}}
     events = []
     if previous:
         events = [{"event": "slot", "name": "service", "value": previous},
                   {"event": "user", "text": "...", "parse_data": {}}]
     slots = {"language": lang, "script": "simplified", "service": previous, "aspect": None, "district": None,
              "rating": None, "failed_turns": 0.0, "candidates": candidates}
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [],
+    entities = [{"entity": "service", "value": named[0], "confidence_entity": named[1]}] if named else []
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities,
               "understanding": record}
     return Tracker("ctx-user", slots, latest, events, False, None, {}, "action_listen")
 
@@ -402,11 +405,9 @@ async def test_a_message_naming_a_service_and_a_sibling_situation_gets_the_sibli
                                                                                  text, expected):
     """A message that names a service of a group and describes the situation of a sibling ("lost"
     with a first passport's words) is about the sibling, with no conversation before it."""
-    ranking = [list(x) for x in kb.rank_services(text)]
     named = {"passport_renewal": "passport_application", "id_card_replacement": "id_card_application",
              "temporary_id_card": "id_card_replacement"}[expected]
-    tracker = tracker_with(kb, text, "ask_who", lang, understanding={"candidates": [], "evidence": {"lexical": ranking}})
-    tracker.latest_message["entities"] = [{"entity": "service", "value": named, "confidence_entity": 0.7}]
+    tracker = tracker_with(kb, text, "ask_who", lang, named=(named, 0.7))
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", expected) in events
 
@@ -418,20 +419,15 @@ async def test_a_message_naming_a_service_and_a_sibling_situation_gets_the_sibli
 async def test_a_condition_naming_another_service_keeps_the_conversation(kb, dispatcher, domain, lang, text):
     """"We don't have local hukou" while school enrolment is discussed is a condition of the
     enrolment, not a question about moving a hukou (context.yml `conditions`)."""
-    ranking = [list(x) for x in kb.rank_services(text)]
     tracker = tracker_with(kb, text, "ask_eligibility", lang, previous="school_enrollment",
-                           understanding={"candidates": [], "evidence": {"lexical": ranking}})
-    tracker.latest_message["entities"] = [{"entity": "service", "value": "hukou_transfer", "confidence_entity": 0.79}]
+                           named=("hukou_transfer", 0.79))
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "school_enrollment") in events
 
 
 async def test_moving_the_hukou_is_still_a_switch(kb, dispatcher, domain):
     text = "我们是外地户口，想把户口迁过来"
-    ranking = [list(x) for x in kb.rank_services(text)]
-    tracker = tracker_with(kb, text, "ask_how", "zh", previous="school_enrollment",
-                           understanding={"candidates": [], "evidence": {"lexical": ranking}})
-    tracker.latest_message["entities"] = [{"entity": "service", "value": "hukou_transfer", "confidence_entity": 0.8}]
+    tracker = tracker_with(kb, text, "ask_how", "zh", previous="school_enrollment", named=("hukou_transfer", 0.8))
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "hukou_transfer") in events
 
@@ -444,9 +440,8 @@ async def test_a_refused_refinement_answers_the_aspect_it_asks(kb, dispatcher, d
                                                               aspect):
     from actions.service_answer import ActionOutOfScope
 
-    ranking = [list(x) for x in kb.rank_services(text)]
-    tracker = tracker_with(kb, text, "out_of_scope", lang, previous="passport_application", understanding={
-        "candidates": [], "evidence": {"lexical": ranking, "aspect_intent": aspect_intent}})
+    tracker = tracker_with(kb, text, "out_of_scope", lang, previous="passport_application",
+                           evidence={"aspect_intent": aspect_intent})
     events = await ActionOutOfScope().run(dispatcher, tracker, domain)
     assert SlotSet("service", "passport_renewal") in events and SlotSet("aspect", aspect) in events
 
@@ -460,12 +455,10 @@ async def test_a_service_statement_answers_the_aspect_its_words_ask(kb, dispatch
                                                                     aspect_intent, aspect):
     """A message the classifier read as naming a service (inform_service) still asks what its
     words ask ("how does ... work"); with no such words the aspect under discussion stays."""
-    ranking = [list(x) for x in kb.rank_services(text)]
-    tracker = tracker_with(kb, text, "inform_service", lang, previous="residence_permit", understanding={
-        "candidates": [], "evidence": {"lexical": ranking, "aspect_intent": aspect_intent,
-                                       "aspect_cued": aspect_intent != "ask_overview"}})
+    tracker = tracker_with(kb, text, "inform_service", lang, previous="residence_permit",
+                           evidence={"aspect_intent": aspect_intent, "aspect_cued": aspect_intent != "ask_overview"},
+                           named=("school_enrollment", 0.86))
     tracker.slots["aspect"] = "where"
-    tracker.latest_message["entities"] = [{"entity": "service", "value": "school_enrollment", "confidence_entity": 0.86}]
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "school_enrollment") in events and SlotSet("aspect", aspect) in events
 
@@ -474,11 +467,9 @@ async def test_a_service_statement_without_aspect_words_keeps_the_aspect_under_d
     """The classifier's best aspect for a plain statement ("what's the HK permit exactly", read as
     naming a service) is a guess: without the words to back it, the aspect stays."""
     text = "the school registration thing"
-    tracker = tracker_with(kb, text, "inform_service", "en", previous="residence_permit", understanding={
-        "candidates": [], "evidence": {"lexical": [list(x) for x in kb.rank_services(text)],
-                                       "aspect_intent": "ask_fee", "aspect_cued": False}})
+    tracker = tracker_with(kb, text, "inform_service", "en", previous="residence_permit",
+                           evidence={"aspect_intent": "ask_fee", "aspect_cued": False}, named=("school_enrollment", 0.86))
     tracker.slots["aspect"] = "where"
-    tracker.latest_message["entities"] = [{"entity": "service", "value": "school_enrollment", "confidence_entity": 0.86}]
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("aspect", "where") in events
 
@@ -488,8 +479,7 @@ async def test_a_refused_question_about_the_conversations_own_situation_is_answe
                                                                                    text):
     from actions.service_answer import ActionOutOfScope
 
-    tracker = tracker_with(kb, text, "out_of_scope", lang, previous="passport_renewal", understanding={
-        "candidates": [], "evidence": {"lexical": [list(x) for x in kb.rank_services(text)],
-                                       "aspect_intent": "ask_where"}})
+    tracker = tracker_with(kb, text, "out_of_scope", lang, previous="passport_renewal",
+                           evidence={"aspect_intent": "ask_where"})
     events = await ActionOutOfScope().run(dispatcher, tracker, domain)
     assert SlotSet("service", "passport_renewal") in events and SlotSet("aspect", "where") in events
