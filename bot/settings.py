@@ -34,6 +34,7 @@ class Settings:
     kb_refresh_seconds: float = 1.0
     speedups: bool = True
     tracker_db_url: str = ""
+    tracker_synchronous_commit: bool = False  # PostgreSQL tracker store: wait for each turn's WAL flush
     console_secret: str = ""
     web_sender_secret: str = field(default="", repr=False)  # signs web chat sender ids (channels/web/senders.py)
     backup_signing_key: str = ""
@@ -83,6 +84,7 @@ class Settings:
             speedups=env.get("RASA_SPEEDUPS", "on").lower() not in ("0", "off", "false", "no"),
             tracker_db_url=env.get("TRACKER_DB_URL")
             or f"sqlite:///{env.get('TRACKER_DB') or data_dir / 'tracker.db'}",
+            tracker_synchronous_commit=env.get("TRACKER_SYNCHRONOUS_COMMIT", "off").lower() in ("1", "on", "true", "yes"),
             console_secret=env.get("CONSOLE_SECRET_KEY", ""),
             web_sender_secret=env.get("WEB_SENDER_SECRET", ""),
             backup_signing_key=env.get("BACKUP_SIGNING_KEY", ""),

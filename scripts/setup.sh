@@ -64,3 +64,8 @@ if [ ! -f "$enc_stamp" ]; then
   touch "$enc_stamp"
 fi
 ln -sfn "$venv" .venv
+# The sentence encoder's faster engine, compiled for this machine once per source version
+# (optional: without a C compiler the bundled engine is used).
+if ! "$venv/bin/python" -m bot.understanding.native_engine >"$home/setup-native.log" 2>&1; then
+  echo "setup: the fast sentence engine was not built (see $home/setup-native.log); the bundled one is used" >&2
+fi

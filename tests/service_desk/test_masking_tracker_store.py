@@ -109,3 +109,36 @@ async def test_a_retrieved_tracker_saves_its_new_events_without_counting_them(tm
     full.update(BotUttered("staff reply"))
     await ours.save(full)
     assert counted == ["c2", "c2"] and [t for t, _ in stored_rows(ours, "c2")].count("bot") == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("setting, expected", [(None, "off"), ("on", "on")])
+async def test_postgresql_turns_commit_without_waiting_for_the_disk_unless_asked(pg_server, monkeypatch,
+                                                                                setting, expected):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_server())
+    if setting is None:
+        monkeypatch.delenv("TRACKER_SYNCHRONOUS_COMMIT", raising=False)
+    else:
+        monkeypatch.setenv("TRACKER_SYNCHRONOUS_COMMIT", setting)
+    store = MaskingSQLTrackerStore(Domain.empty(), dialect="postgresql", host=url.host, port=url.port,
+                                   db=url.database, username=url.username)
+    try:
+        with store.engine.connect() as con:
+            assert con.exec_driver_sql("SHOW synchronous_commit").scalar() == expected
+        stored = await conversation(store, "pg1")
+        assert stored.count("user") == 1 and stored.count("slot") == 1  # the turns are stored all the same
+    finally:
+        store.engine.dispose()
+
+
+async def test_the_rows_carry_rasas_columns(store):
+    await conversation(store, "c3")
+    with store.session_scope() as session:
+        rows = store._event_query(session, "c3", True).all()
+    by_type = {r.type_name: r for r in rows}
+    assert by_type["user"].intent_name == "ask_how"
+    assert by_type["action"].action_name in ("action_session_start", "action_listen")
+    assert all(r.sender_id == "c3" and r.timestamp for r in rows)
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
