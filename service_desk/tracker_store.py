@@ -146,6 +146,13 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             setattr(tracker, STORED, len(tracker.events))
         return tracker
 
+    def init_tracker(self, sender_id: str):
+        """A new tracker: none of its events can be stored yet, so its first save counts nothing
+        (a new conversation's first save was counted in the database)."""
+        tracker = super().init_tracker(sender_id)
+        setattr(tracker, STORED, 0)
+        return tracker
+
     async def save(self, tracker) -> None:
         """Rasa's ``save`` with the same rows, written in one multi-row INSERT instead of one ORM
         object per event (the ORM's unit of work was a tenth of a replica's CPU)."""
