@@ -65,7 +65,9 @@ def accuracy(stack: Stack, sample: int | None) -> float:
 
 
 def measure(stack: Stack, n: int, full: bool) -> dict:
-    load.load(stack.url, 20, 2, seed=99, token=stack.rest_token)  # warm-up
+    # warm-up with the concurrency of the levels: every replica and action server has answered,
+    # opened its database connections and unpacked its encoder weights before anything is timed
+    load.load(stack.url, 40, 10, seed=99, token=stack.rest_token)
     levels = {}
     for c in LEVELS:
         result = load.load(stack.url, max(n, 3 * c), c, seed=c, token=stack.rest_token)
@@ -84,7 +86,7 @@ def main() -> None:
     ap.add_argument("--skip-prod", action="store_true")
     ap.add_argument("--growth", action="store_true", help="add the growth measurements to a quick run")
     a = ap.parse_args()
-    n = a.conversations or (300 if a.full else 60)
+    n = a.conversations or (300 if a.full else 120)
     started = time.perf_counter()
     out: dict = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                  "mode": "full" if a.full else "quick", "cores": os.cpu_count(),
