@@ -13,7 +13,8 @@ from typing import Iterator
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import BotUttered, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 
 from bot.settings import Settings
 from service_desk.models import ConversationTurn, TurnBase
@@ -151,6 +152,15 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         (a new conversation's first save was counted in the database)."""
         tracker = super().init_tracker(sender_id)
         setattr(tracker, STORED, 0)
+        return tracker
+
+    async def create_tracker(self, sender_id: str, append_action_listen: bool = True):
+        """Rasa's new tracker, not written on its own: the turn that asked for it saves it with
+        its own events at the end (one transaction per new conversation fewer). A turn that fails
+        before then leaves nothing behind, as if the message had not come."""
+        tracker = self.init_tracker(sender_id)
+        if append_action_listen:
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
         return tracker
 
     async def save(self, tracker) -> None:

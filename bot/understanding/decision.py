@@ -268,6 +268,14 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     margin = sem.service_margin
     rescue = cfg["rescue"]
     strong = [sid for sid, score in ev.lexical if score >= cfg["strong_lexical"]]
+    if (len(strong) >= 2 and (refused or unsure) and ev.service in strong and ev.service != strong[0]
+            and best == ev.service and _gate(sem) < cfg["scope_gate"]["faint"]):
+        # "身份证找不着了……临时身份证咋个办": the story names one service, the question another;
+        # the search picked the question's (over a higher-scoring mention in the story) and the
+        # meaning agrees: answer it rather than ask which one
+        intent = ev.aspect_intent if _is_service_question(ev.aspect_intent) else "ask_overview"
+        return Decision(intent, max(ev.confidence, cfg["fallback_confidence"]), ev.service, semantic=info,
+                        reason="the words name several services; the question and its meaning pick one")
     if len(strong) >= 2 and (refused or unsure):  # "I lost my card": the words name several services
         return Decision(ev.aspect_intent, max(ev.confidence, cfg["fallback_confidence"]), None,
                         tuple(strong[: cfg["ask"]["max_candidates"]]),

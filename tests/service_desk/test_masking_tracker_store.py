@@ -76,9 +76,8 @@ async def test_feedback_comments_and_metadata_are_masked_too(store):
 
 async def turns_by_retrieval(store, sender):
     """Turns as Rasa takes them: retrieve the latest session, add the turn's events, save."""
-    tracker = await store.create_tracker(sender)  # new conversation: saved once
     for i, text in enumerate(["护照怎么办？", "要多少钱？", "在哪里办？"]):
-        tracker = await store.retrieve(sender)
+        tracker = await store.get_or_create_tracker(sender)  # (the first turn's is new)
         tracker.update(UserUttered(text, {"name": "ask_how"}))
         await store.save(tracker)  # the message logged
         tracker.update(BotUttered(f"answer {i}"))
@@ -153,3 +152,14 @@ async def test_a_new_conversation_is_stored_without_counting_its_events(store, m
     tracker.update(UserUttered("护照怎么办？", {"name": "ask_how"}))
     await store.save(tracker)
     assert [t for t, _ in stored_rows(store, "new1")] == ["action", "user"]
+
+
+async def test_a_new_conversation_is_written_with_its_first_turn_only(store):
+    tracker = await store.get_or_create_tracker("new2")
+    assert stored_rows(store, "new2") == []  # nothing written before the turn's own save
+    assert [e.type_name for e in tracker.events] == ["action"]
+    tracker.update(UserUttered("社保卡怎么补办", {"name": "ask_how"}))
+    await store.save(tracker)
+    assert [t for t, _ in stored_rows(store, "new2")] == ["action", "user"]
+    again = await store.get_or_create_tracker("new2")
+    assert [e.type_name for e in again.events] == ["action", "user"]

@@ -255,3 +255,24 @@ def test_the_scope_gate_is_overruled_when_the_nearest_examples_are_service_quest
     d = decide(ev(intent="ask_overview", confidence=1.0, service="id_card_application", service_score=0.57,
                   semantic=meaning))
     assert d.intent == "out_of_scope"
+
+
+@pytest.mark.parametrize("chosen, best, expect_service", [
+    ("temporary_id_card", "temporary_id_card", "temporary_id_card"),  # the question's service, meaning agrees
+    ("temporary_id_card", "id_card_replacement", None),               # the meaning disagrees: ask
+    ("id_card_replacement", "id_card_replacement", None),             # no question named one over the story: ask
+])
+def test_the_service_the_question_names_wins_over_the_storys_when_meaning_agrees(chosen, best, expect_service):
+    """"lost my ID card yesterday … how do I get a temporary one": the search picked the question's
+    service over a higher-scoring mention in the story; with the meaning on its side it is answered."""
+    from dataclasses import replace
+
+    scores = {"temporary_id_card": 0.90, "id_card_replacement": 0.90, best: 0.93}
+    meaning = replace(sem(**scores), out_of_scope_probability=0.1)
+    d = decide(Evidence(intent="out_of_scope", confidence=1.0, service=chosen, service_score=0.8,
+                        lexical=(("id_card_replacement", 0.82), ("temporary_id_card", 0.81)),
+                        aspect_intent="ask_how", semantic=lambda: meaning))
+    assert d.service == expect_service
+    assert d.intent == "ask_how"
+    if expect_service is None:
+        assert set(d.candidates) == {"id_card_replacement", "temporary_id_card"}
