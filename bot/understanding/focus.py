@@ -29,6 +29,8 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 class _Spec:
     material_before: Tuple["re.Pattern", ...]
     material_after: Tuple["re.Pattern", ...]
+    place_after: Tuple["re.Pattern", ...]
+    place_name: Tuple["re.Pattern", ...]
     clause_break: "re.Pattern"
     question: "re.Pattern"
 
@@ -38,6 +40,8 @@ def _spec(path: str = str(FOCUS_FILE)) -> _Spec:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     return _Spec(tuple(re.compile(p) for p in raw.get("material_before") or ()),
                  tuple(re.compile(p) for p in raw.get("material_after") or ()),
+                 tuple(re.compile(p) for p in raw.get("place_after") or ()),
+                 tuple(re.compile(p) for p in raw.get("place_name") or ()),
                  re.compile(raw["clause_break"]), re.compile(raw["question"]))
 
 
@@ -69,8 +73,11 @@ def _occurrences(text: str, phrase: str):
 
 
 def _is_material(norm: str, a: int, b: int, spec: _Spec) -> bool:
+    """Whether the mention at [a, b) is something to bring or the office, not the service asked about."""
     before, after = norm[max(0, a - 12):a], norm[b:b + 12]
-    return any(p.search(before) for p in spec.material_before) or any(p.search(after) for p in spec.material_after)
+    return (any(p.search(before) for p in spec.material_before)
+            or any(p.search(after) for p in spec.material_after + spec.place_after)
+            or any(p.search(norm[a:b]) for p in spec.place_name))
 
 
 def _clauses(norm: str, spec: _Spec) -> list[Tuple[int, int, str]]:
@@ -106,7 +113,8 @@ def asked_service(text: str, candidates: Iterable[str], phrases: Sequence[Tuple[
     asked = {s for a, b, s in named for qa, qb in asking if qa <= a and b <= qb}
     if len(asking) > 1 and len(asked) > 1:
         return None  # two questions about two services: the search's order stands
-    # something to bring, asked about in the question itself ("户口本要带吗"), is not the service
+    # something to bring or the office, asked about in the question itself ("户口本要带吗",
+    # "婚姻登记处电话多少"), is not the service
     mentions = [(a, b, s) for a, b, s in named
                 if not (q_start <= a and b <= q_end and _is_material(norm, a, b, spec))]
     if len({s for _, _, s in mentions}) == 1:

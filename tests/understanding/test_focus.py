@@ -10,6 +10,8 @@ PHRASES = tuple(sorted([
     ("身份证", "id_card_application"), ("户口", "hukou_transfer"), ("社保", "social_insurance_enrollment"),
     ("灵活就业", "social_insurance_enrollment"), ("发票", "invoice_application"), ("新办企业", "business_registration"),
     ("no-property certificate", "property_record_certificate"), ("school enrolment", "school_enrollment"),
+    ("离婚登记", "divorce_registration"), ("婚姻登记", "marriage_registration"),
+    ("结婚登记处", "marriage_registration"),
     ("residence permit", "foreigner_residence_permit"), ("passport", "passport_application"),
 ], key=lambda p: (-len(p[0]), p)))
 
@@ -23,6 +25,10 @@ PHRASES = tuple(sorted([
     # something to bring, asked about in the question, is not the service
     ("孩子十岁了想给他办张身份证 户口本要带吗", ("hukou_transfer", "id_card_application"), "id_card_application"),
     ("新办企业首次领发票要带啥", ("business_registration", "invoice_application"), "invoice_application"),
+    # the office named in the question is where to go, not what is asked for
+    ("我们俩商量好了要办离婚登记，婚姻登记处几点开门", ("marriage_registration", "divorce_registration"),
+     "divorce_registration"),
+    ("想去离婚，结婚登记处电话多少", ("marriage_registration", "divorce_registration"), None),
     # one Chinese clause: the condition first, the request last
     ("外地户口能以灵活就业身份交社保吗", ("hukou_transfer", "social_insurance_enrollment"), "social_insurance_enrollment"),
 ])
