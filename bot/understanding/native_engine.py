@@ -21,7 +21,11 @@ from typing import Optional
 logger = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).resolve().parents[2] / "native" / "e5" / "e5_fast.c"
-FLAGS = ("-O3", "-march=native", "-ffast-math", "-fopenmp", "-shared", "-fPIC")
+COMPILE = ("-O3", "-march=native", "-ffast-math", "-fopenmp", "-fPIC")
+# linked WITHOUT -ffast-math: gcc would add crtfastmath.o, which turns on flush-to-zero for the whole
+# process that loads the library (subnormal floats vanish in Rasa, numpy, TensorFlow, everything)
+LINK = ("-shared", "-fopenmp")
+FLAGS = COMPILE + ("|",) + LINK
 MIN_COSINE = 0.999  # the fast engine must give the bundled engine's vectors up to rounding
 PROBES = ("护照丢了去哪里补办", "How do I renew my driving licence?", "身分證遺失要帶什麼", " ")
 
@@ -56,8 +60,13 @@ def build(prefix: Optional[str] = None) -> Optional[Path]:
         return None
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.tmp")
-    done = subprocess.run([compiler, *FLAGS, "-o", str(partial), str(SOURCE), "-lm"],
+    obj = target.with_suffix(f".{os.getpid()}.o")
+    done = subprocess.run([compiler, *COMPILE, "-c", "-o", str(obj), str(SOURCE)],
                           capture_output=True, text=True, timeout=300)
+    if done.returncode == 0:
+        done = subprocess.run([compiler, *LINK, "-o", str(partial), str(obj), "-lm"],
+                              capture_output=True, text=True, timeout=300)
+    obj.unlink(missing_ok=True)
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
         logger.warning("building %s failed; the bundled engine is used:\n%s", SOURCE.name, done.stderr[-2000:])

