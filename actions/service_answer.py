@@ -30,6 +30,7 @@ from bot.understanding.context import (
     situation_services,
     with_groups,
 )
+from bot.understanding.focus import only_as_material
 
 ASPECT_INTENTS = {f"ask_{a}": a for a in ("overview", "how", "materials", "where", "who", "fee",
                                           "duration", "hours", "online", "eligibility")}
@@ -298,6 +299,10 @@ class ActionAnswerService(KnowledgeBaseAction):
             return previous
         if entity and previous and entity != previous and named_as_condition(latest_text(tracker), entity):
             return previous  # "we don't have local hukou, is that ok": a condition of the service under discussion
+        if (entity and previous and entity != previous and not announces_another_need(latest_text(tracker))
+                and only_as_material(latest_text(tracker), {entity, *(self.siblings().get(entity) or ())},
+                                     self.kb.service_phrases())):
+            return previous  # "护照肯定得带吧" about a visa extension: a document to bring for it
         return entity
 
     def _sibling_tie(self, tracker: Tracker, entity: str, previous: str) -> bool:

@@ -148,7 +148,7 @@ def follow_up_aspect(text: str) -> Optional[str]:
     """The aspect a short fragment asks about ("要啥条件", "what docs", "要幾耐"): exactly one
     aspect cued, the message short, and not a fragment that asks something else ("几点了").
     Read with the conversation, it is a follow-up about the service under discussion."""
-    norm = _masked(text)
+    norm = _masked(_without_places(text))
     words = re.findall(r"[a-z0-9']+", norm)
     han = sum(1 for c in norm if "\u3400" <= c <= "\u9fff")
     if not norm or "◇" in norm or (han and han > FOLLOW_UP_MAX_CHARS) or len(words) > FOLLOW_UP_MAX_WORDS:
@@ -167,6 +167,17 @@ def follow_up_aspect(text: str) -> Optional[str]:
 def _filler() -> Tuple[frozenset, frozenset]:
     spec = _cue_file().get("fragment_filler") or {}
     return frozenset(str(w) for w in spec.get("en") or ()), frozenset("".join(spec.get("zh") or ()))
+
+
+def _without_places(text: str) -> str:
+    """``text`` without the offices every service has ("周六民政局上班不": the office of the service
+    under discussion, not a service named); fragment_filler.places in aspect_cues.yml."""
+    from knowledge_base.text import normalize
+
+    norm = normalize(text or "")
+    for place in (_cue_file().get("fragment_filler") or {}).get("places") or ():
+        norm = norm.replace(str(place), " ")
+    return norm
 
 
 def _content_left(norm: str, allowed_words: int = 0) -> bool:

@@ -92,6 +92,21 @@ def _clauses(norm: str, spec: _Spec) -> list[Tuple[int, int, str]]:
     return spans
 
 
+def only_as_material(text: str, services: Iterable[str], phrases: Sequence[Tuple[str, str]]) -> bool:
+    """``services`` (a service and its siblings) are named in ``text`` only as something to bring
+    or as the office ("护照肯定得带吧" while a visa extension is discussed: the passport is a
+    material, not a new request)."""
+    from knowledge_base.text import normalize
+
+    wanted = set(services)
+    if not text or text.startswith("/") or not wanted:
+        return False
+    spec = _spec()
+    norm = normalize(text)
+    named = _mentions(norm, [(p, s) for p, s in phrases if s in wanted])
+    return bool(named) and all(_is_material(norm, a, b, spec) for a, b, _ in named)
+
+
 def asked_service(text: str, candidates: Iterable[str], phrases: Sequence[Tuple[str, str]]) -> Optional[str]:
     """The candidate the question names (see the module docstring), or None.
 

@@ -1,5 +1,7 @@
 """Broad topics and life events that fit several services ("养老", "question about hukou",
-"we're starting a business"): ``broad_topic(text)`` → the topic the whole message names, or None.
+"we're starting a business"): ``broad_topic(text)`` → the topic the whole message names, or None;
+failing that, a life event told as a story that asks nothing yet ("my wife just gave birth!!",
+"老板欠了俺半年工钱，一直拖着不给").
 
 Pure Python, no Rasa. The word lists are data (bot/understanding/broad_topics.yml). A message
 matches only when, after the opening and closing frames are taken off, nothing but the topic's
@@ -33,6 +35,9 @@ class _Spec:
     openings: Tuple["re.Pattern", ...]
     closings: Tuple["re.Pattern", ...]
     topics: Tuple[Tuple[BroadTopic, "re.Pattern", Optional["re.Pattern"], bool], ...]
+    asks: Optional["re.Pattern"] = None               # wording that makes a story a request
+    told: Tuple[Tuple[BroadTopic, "re.Pattern"], ...] = ()
+    told_max_chars: int = 0
 
 
 @lru_cache(maxsize=2)
@@ -41,14 +46,22 @@ def _spec(path: str = str(TOPICS_FILE)) -> _Spec:
     frames = raw.get("frames") or {}
     openings = tuple(re.compile(p) for p in frames.get("opening") or ())
     closings = tuple(re.compile(f"(?:{p})$") for p in frames.get("closing") or ())
-    topics = []
+    topics, by_name = [], {}
     for name, body in (raw.get("topics") or {}).items():
+        by_name[name] = BroadTopic(name, tuple(body.get("services") or ()))
         alternation = "|".join(f"(?:{p})" for p in body.get("patterns") or ())
         exclude = "|".join(f"(?:{p})" for p in body.get("exclude") or ())
         if alternation:
-            topics.append((BroadTopic(name, tuple(body.get("services") or ())), re.compile(alternation),
+            topics.append((by_name[name], re.compile(alternation),
                            re.compile(exclude) if exclude else None, bool(body.get("needs_frame"))))
-    return _Spec(openings, closings, tuple(topics))
+    asks = "|".join(f"(?:{p})" for p in raw.get("asks") or ())
+    told = []
+    for name, patterns in (raw.get("told") or {}).items():
+        if name not in by_name:
+            raise ValueError(f"{path}: told situation {name!r} is not a topic")
+        told.append((by_name[name], re.compile("|".join(f"(?:{p})" for p in patterns))))
+    return _Spec(openings, closings, tuple(topics), re.compile(asks) if asks else None, tuple(told),
+                 int(raw.get("told_max_chars") or 0))
 
 
 def _forms(text: str, spec: _Spec) -> Iterator[str]:
@@ -90,4 +103,14 @@ def broad_topic(text: str, path: str = str(TOPICS_FILE)) -> Optional[BroadTopic]
     if not norm:
         return None
     # (an empty form matches nothing: every topic pattern needs its own words)
-    return next((topic for form in _forms(norm, spec) if form and (topic := _match(form, norm, spec))), None)
+    whole = next((topic for form in _forms(norm, spec) if form and (topic := _match(form, norm, spec))), None)
+    return whole or told_situation(norm, spec)
+
+
+def told_situation(norm: str, spec: _Spec) -> Optional[BroadTopic]:
+    """The life event a short story tells when it asks nothing (``asks`` and ``told`` in the YAML):
+    "my wife just gave birth!!" → new_baby; "my wife just gave birth, how do we get the birth
+    certificate" asks for one service and is answered directly."""
+    if not spec.told or len(norm) > spec.told_max_chars or (spec.asks and spec.asks.search(norm)):
+        return None
+    return next((topic for topic, pattern in spec.told if pattern.search(norm)), None)

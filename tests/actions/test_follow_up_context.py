@@ -483,3 +483,23 @@ async def test_a_refused_question_about_the_conversations_own_situation_is_answe
                            evidence={"aspect_intent": "ask_where"})
     events = await ActionOutOfScope().run(dispatcher, tracker, domain)
     assert SlotSet("service", "passport_renewal") in events and SlotSet("aspect", "where") in events
+
+
+@pytest.mark.parametrize("lang,text,named", [
+    ("zh", "去办的时候他得带些啥材料，护照肯定得带吧", "passport_renewal"),
+    ("en", "do I need to bring my passport for it", "passport_application"),
+])
+async def test_a_document_to_bring_keeps_the_conversation(kb, dispatcher, domain, lang, text, named):
+    """A document named as something to bring for the service under discussion is a material of
+    it, not a new request (focus.yml material_before/material_after)."""
+    tracker = tracker_with(kb, text, "ask_materials", lang, previous="foreigner_visa_extension",
+                           named=(named, 0.8))
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "foreigner_visa_extension") in events
+
+
+async def test_asking_for_the_document_itself_is_still_a_switch(kb, dispatcher, domain):
+    tracker = tracker_with(kb, "我的护照丢了，补办要带什么", "ask_materials", "zh",
+                           previous="foreigner_visa_extension", named=("passport_renewal", 0.8))
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "passport_renewal") in events

@@ -242,3 +242,14 @@ def test_a_weekday_alone_is_no_question_about_opening_hours():
     """"flying on friday" says when the citizen travels; "open on friday" asks about the office."""
     assert cued_aspects("i need one before my trip, we leave on monday, can i still get it") != {"hours"}
     assert cued_aspects("are you open on friday afternoon") == {"hours"}
+
+
+@pytest.mark.parametrize("text,aspect", [
+    ("周六民政局上班不", "hours"),        # the department of the service under discussion
+    ("民政局在哪", "where"),
+    ("出入境几点下班", "hours"),
+])
+def test_a_follow_up_naming_only_the_office_is_still_a_follow_up(text, aspect):
+    from bot.components.aspect_cues import follow_up_aspect
+
+    assert follow_up_aspect(text) == aspect

@@ -53,3 +53,17 @@ def test_an_earlier_question_is_not_lost_to_a_later_remark():
     text = "how long does the residence permit take? they keep my passport, can I travel?"
     assert asked_service(text, ("passport_application", "foreigner_residence_permit"), PHRASES) == \
         "foreigner_residence_permit"
+
+
+@pytest.mark.parametrize("text,services,expected", [
+    ("签证要延期，护照肯定得带吧还有啥", {"passport_application"}, True),
+    ("do I need to bring my passport", {"passport_application"}, True),
+    ("孩子办身份证，户口本要带吗", {"hukou_transfer"}, True),
+    ("我还想办护照", {"passport_application"}, False),                 # asked for itself
+    ("身份证丢了", {"id_card_application"}, False),
+    ("签证要延期，护照肯定得带吧", set(), False),
+])
+def test_a_service_named_only_as_something_to_bring(text, services, expected):
+    from bot.understanding.focus import only_as_material
+
+    assert only_as_material(text, services, PHRASES + (("护照", "passport_application"),)) is expected

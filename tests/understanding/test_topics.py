@@ -133,3 +133,44 @@ def test_small_talk_words_do_not_turn_a_refusal_into_small_talk():
     refused it: it stays refused (the override is for service questions with a faint service)."""
     ev = Evidence(intent="out_of_scope", confidence=0.95, small_talk="sing")
     assert decide(ev).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize("text,topic", [
+    # a life event told as a story, asking nothing yet: the counter asks what is needed
+    ("my wife just gave birth!!", "new_baby"),
+    ("我老婆前天在医院生了个大胖小子", "new_baby"),
+    ("老板欠了俺半年工钱，一直拖着不给", "unpaid_wages"),
+    ("the boss hasn't paid us for three months", "unpaid_wages"),
+    ("准备买套二手房", "buying_home"),
+    ("we are buying a second-hand flat in the spring", "buying_home"),
+    ("my dad is retiring in march", "pension"),
+    ("我妈明年就退休了", "pension"),
+    ("我在 Shanghai 想开个小 restaurant", "new_business"),
+    ("my company 要关门了", "business_closing"),
+    ("我们厂下个月就要倒闭了", "business_closing"),
+    ("我們公司準備歇業了", "business_closing"),            # Traditional input
+    ("公司刚把我们整个部门都裁员了", "job_loss"),
+])
+def test_a_life_event_told_without_a_request_is_a_topic(text, topic):
+    found = broad_topic(text)
+    assert found is not None and found.name == topic
+    assert len(found.services) >= 2
+
+
+@pytest.mark.parametrize("text", [
+    "my wife just gave birth, how do we register the baby",   # a question: answered directly
+    "我老婆生了，出生证明在哪开",
+    "老板欠了半年工资，能申请劳动仲裁吗",
+    "工友说能去申请劳动仲裁",                              # names the procedure
+    "准备买套二手房，想用公积金贷款",
+    "our baby was born in March and isn't registered yet",  # the registration is what is missing
+    "I'm retiring next year and want to know about my pension",
+    "your opinion on raising the retirement age",          # an opinion asked: not a life event
+    "你覺得延後退休這個政策好不好",
+    "my friend owes me money",                             # a private debt, not wages
+    "坐月子中心一個月要幾錢",                               # a commercial service's price
+    "my company is closing, can the staff get unemployment benefits",
+    "老板欠了俺工钱" * 20,                                  # a long story says more than an event
+])
+def test_a_story_that_asks_or_names_a_service_is_not_a_told_event(text):
+    assert broad_topic(text) is None
