@@ -44,8 +44,3 @@ def test_semantic_form_reads_pinyin_words_too():
 
     assert semantic_form("where to do the guohu") == "where to do the property transfer"
 
-
-def test_an_ordinal_alone_names_no_service(searcher):
-    """"can she do anything online first": "first" is in school and first-application aliases but
-    names none of them by itself."""
-    assert all(h.score < 0.5 for h in searcher.search("can she do anything online first"))
