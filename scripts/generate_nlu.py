@@ -77,6 +77,18 @@ def with_other_persons(examples: list[str], lang: str, rng: random.Random, share
     return out
 
 
+def with_framings(examples: list[str], framings: list[str], rng: random.Random, share: float) -> list[str]:
+    """``examples`` plus, for a share of them, the same question after a who-is-asking opening
+    ("我爸在内地，", "asking for my mum, "; templates ``framings``)."""
+    out = list(examples)
+    if framings:
+        for e in examples:
+            if rng.random() < share:
+                framing = rng.choice(framings)
+                out.append(framing + (e[0].lower() + e[1:] if framing.endswith(" ") and e[:2] != "I " else e))
+    return out
+
+
 # ChatterBot lines that read like a citizen's fee, phone or place question: kept out of small talk.
 CHATTERBOT_NOT_SMALL_TALK = {"你的位置是什么", "你的号码是多少", "你收入多少", "你收多少钱", "1块钱", "钱"}
 
@@ -132,11 +144,18 @@ def generate(content_dir: Path, templates_path: Path, shared_eval: Path, per: in
     services = load_services(content_dir)
     templates = yaml.safe_load(templates_path.read_text(encoding="utf-8"))
     blocks: dict[str, list[str]] = {}
+    framings = templates.get("framings") or {}
+    framing_rng = random.Random(seed + 1)  # its own stream: the other examples stay as they were
     for aspect in ASPECTS:
         spec = templates["aspects"][aspect]
-        examples = with_other_persons(fill(spec["zh"], services, "zh", rng, per, other_lang_share=0.15),
-                                      "zh", rng, 0.1)
-        examples += with_other_persons(fill(spec["en"], services, "en", rng, per), "en", rng, 0.15)
+        zh = fill(spec["zh"], services, "zh", rng, per, other_lang_share=0.15)
+        examples = with_other_persons(zh, "zh", rng, 0.1)
+        en = fill(spec["en"], services, "en", rng, per)
+        examples += with_other_persons(en, "en", rng, 0.15)
+        examples += [e for e in with_framings(zh, framings.get("zh") or [], framing_rng, framings.get("share", 0.0))
+                     if e not in zh]
+        examples += [e for e in with_framings(en, framings.get("en") or [], framing_rng, framings.get("share", 0.0))
+                     if e not in en]
         examples += with_other_persons(spec.get("zh_followup", []), "zh", rng, 0.5)
         examples += with_other_persons(spec.get("en_followup", []), "en", rng, 0.5)
         blocks[f"ask_{aspect}"] = examples

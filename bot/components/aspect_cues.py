@@ -207,6 +207,7 @@ def checked_intent(text: str, name: str, ranking: Optional[Dict[str, float]] = N
     but not ``name``'s, the one the classifier ranks highest among them wins (``ranking``: intent
     → confidence; without it, ``name`` stays)."""
     from bot.components.tokenizer import question_focus
+    from bot.understanding.focus import question_clauses
 
     start, end = question_focus(text)
     focus = _masked(text[start:end])
@@ -220,6 +221,12 @@ def checked_intent(text: str, name: str, ranking: Optional[Dict[str, float]] = N
         if aspect != "overview" and not is_question(text):
             return PREFIX + "overview"
         return name
+    if len(cues) > 1:
+        # "残联电话老打不通，12345那边能在网上留言问不": the cues of the clauses that ask, not of the
+        # story around them ("the phone is never answered" asks nothing about phones)
+        asked = set().union(*(_cued(_masked(c)) for c in question_clauses(text[start:end])))
+        if asked and asked < cues:
+            cues = asked
     if aspect in cues:
         return name
     if len(cues) == 1:

@@ -241,6 +241,13 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         sem = ev.semantic() if ev.semantic is not None else None  # for the actions' reading of context
         if _gate(sem) >= cfg["scope_gate"]["no_service"]:  # "how much does LASIK cost"
             return _gate_refusal(sem, ev, "a question about something outside the catalogue")
+        picked = _meaning_breaks_tie(ev, sem, candidates, cfg)
+        if picked:
+            # "school says we need a certificate that we don't own any property": the words fit
+            # school enrolment and the certificate alike, the meaning is plainly the certificate
+            return Decision(ev.intent, ev.confidence, picked, candidates[: cfg["ask"]["max_candidates"]],
+                            reason=f"the words tie between services; the meaning picks {picked}",
+                            semantic=sem.as_dict())
         if (sem is not None and len(candidates) < 2 and not ev.follow_up_aspect
                 and _asks_elsewhere(sem, cfg, "no_service")):
             # "any job openings at Tencent?" (where the words name several services, "I lost my
@@ -300,6 +307,24 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         return Decision(ev.intent, ev.confidence, None, reason="kept: nothing plausible", semantic=info)
     return Decision(ev.intent, ev.confidence, ev.service, candidates if service_question else (),
                     reason="kept", semantic=info)
+
+
+def _meaning_breaks_tie(ev: Evidence, sem: Optional[SemanticEvidence], candidates: Sequence[str],
+                        cfg: Dict[str, Any]) -> Optional[str]:
+    """Of two or more services the search scores about alike (``focus_near_tie``), the one the
+    meaning clearly prefers (``rescue.distinct`` ahead of the next service), if the message is
+    not a short follow-up and nothing says it is out of scope."""
+    window = cfg.get("focus_near_tie")
+    if sem is None or window is None or len(candidates) < 2 or ev.follow_up_aspect:
+        return None
+    top = ev.lexical[0][1]
+    close = {sid for sid, score in ev.lexical if score >= top - window and sid in candidates}
+    ranked = sem.ranked_services()
+    if len(close) < 2 or len(ranked) < 2 or ranked[0][0] not in close:
+        return None
+    if ranked[0][1] - ranked[1][1] < cfg["rescue"]["distinct"] or _gate(sem) >= cfg["scope_gate"]["faint"]:
+        return None
+    return ranked[0][0]
 
 
 def _distinct(sem: SemanticEvidence, lexical: Sequence[Tuple[str, float]], best: Optional[str],

@@ -92,6 +92,16 @@ def _clauses(norm: str, spec: _Spec) -> list[Tuple[int, int, str]]:
     return spans
 
 
+def question_clauses(text: str) -> list[str]:
+    """The clauses of ``text`` (normalised) that ask ("残联电话老打不通，12345那边能在网上留言问不":
+    only the second); none when no clause asks."""
+    from knowledge_base.text import normalize
+
+    spec = _spec()
+    norm = normalize(text or "")
+    return [norm[a:b] for a, b, brk in _clauses(norm, spec) if spec.question.search(norm[a:b] + brk)]
+
+
 def only_as_material(text: str, services: Iterable[str], phrases: Sequence[Tuple[str, str]]) -> bool:
     """``services`` (a service and its siblings) are named in ``text`` only as something to bring
     or as the office ("护照肯定得带吧" while a visa extension is discussed: the passport is a

@@ -253,3 +253,13 @@ def test_a_follow_up_naming_only_the_office_is_still_a_follow_up(text, aspect):
     from bot.components.aspect_cues import follow_up_aspect
 
     assert follow_up_aspect(text) == aspect
+
+
+@pytest.mark.parametrize("text,predicted,expected", [
+    # the cue of a clause that only tells the story ("the phone is never answered") does not count
+    ("残联电话老打不通，12345那边能在网上留言问不", "ask_who", "ask_online"),
+    ("我电话打不通，网上能办不", "ask_who", "ask_online"),
+    ("护照在哪办，要带什么", "ask_where", "ask_where"),      # two questions: the classifier's stands
+])
+def test_the_clause_that_asks_decides_between_cued_aspects(text, predicted, expected):
+    assert checked_intent(text, predicted) == expected

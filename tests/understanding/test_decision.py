@@ -276,3 +276,24 @@ def test_the_service_the_question_names_wins_over_the_storys_when_meaning_agrees
     assert d.intent == "ask_how"
     if expect_service is None:
         assert set(d.candidates) == {"id_card_replacement", "temporary_id_card"}
+
+
+def test_a_tie_in_the_words_is_broken_by_a_clear_meaning():
+    """"school says we need a certificate that we dont own any property": school enrolment and
+    the certificate tie in the search; the meaning is plainly the certificate."""
+    tie = (("school_enrollment", 0.535), ("property_record_certificate", 0.5335), ("divorce_registration", 0.31))
+    d = decide(ev("ask_overview", 0.6, lexical=tie,
+                  semantic=SemanticEvidence({"property_record_certificate": 0.90, "criminal_record_certificate": 0.873,
+                                             OUT_OF_SCOPE: 0.0}, out_of_scope_probability=0.07)))
+    assert d.service == "property_record_certificate" and "meaning picks" in d.reason
+
+
+def test_a_tie_the_meaning_does_not_settle_is_left_to_the_conversation():
+    tie = (("school_enrollment", 0.535), ("property_record_certificate", 0.5335))
+    close = SemanticEvidence({"property_record_certificate": 0.90, "school_enrollment": 0.895, OUT_OF_SCOPE: 0.0},
+                             out_of_scope_probability=0.07)
+    elsewhere = SemanticEvidence({"divorce_registration": 0.95, "school_enrollment": 0.80, OUT_OF_SCOPE: 0.0},
+                                 out_of_scope_probability=0.07)
+    for meaning in (close, elsewhere):
+        d = decide(ev("ask_overview", 0.6, lexical=tie, semantic=meaning))
+        assert d.service is None and set(d.candidates) >= {"school_enrollment", "property_record_certificate"}

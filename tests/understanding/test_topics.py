@@ -49,6 +49,8 @@ from bot.understanding.topics import broad_topic
     ("my wife is pregnant", "pregnancy"),
     ("我们刚买了套二手房", "buying_home"),
     ("we just bought a flat", "buying_home"),
+    ("question about my visa", "visa"),              # an extension, a residence permit or a work permit?
+    ("签证的事", "visa"),
 ])
 def test_a_bare_topic_is_found(text, topic):
     found = broad_topic(text)
@@ -74,6 +76,8 @@ def test_a_bare_topic_is_found(text, topic):
     "how do I get a passport",
     "身份证丢了",
     "驾照到期了",
+    "my visa expires next week",                       # an extension
+    "签证快到期了",
     "房子过户",
     "hello",
     "",
@@ -110,6 +114,9 @@ def test_a_request_for_a_person_wins_over_a_topic():
     ("那要多久", False),
     ("how long does it take", False),
     ("我也要去吗", False),
+    ("那以后社保断了，我自个儿咋接着交", True),          # the next step after this one
+    ("cool. after that i need plates for my new car", True),
+    ("生完孩子以后要办啥", False),
 ])
 def test_a_further_need_is_announced(text, expected):
     from bot.understanding.context import announces_another_need
