@@ -201,6 +201,9 @@ _PHRASES = (
     (re.compile("(?:换成|换为|转成|转为|转换成|换|转)(?:中国|国内|内地|大陆)的?(?:驾照|驾驶证|驾驶执照)"), "换国内驾照"),
     (re.compile(rf"\b(?:{_EN_ABROAD})\s+{_LICENCE}\b"), "foreign driving licence"),
     (re.compile(rf"\b(my|an?|the|his|her|our|their|your)\s+us\s+{_LICENCE}\b"), r"\1 foreign driving licence"),
+    # a measure word between the verb and the document ("注册个公司", "办张身份证", "开一家店"): the
+    # knowledge base's wording has none
+    (re.compile("(?<=[办注册申请开领补换弄整搞])(?:一)?(?:个|张|本|家|份)(?![月人])"), ""),
 )
 
 # Morphology that the suffix stripper does not catch (query and index both use it).

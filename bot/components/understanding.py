@@ -166,6 +166,7 @@ class UnderstandingDecider(GraphComponent):
             return
         named, score = _service_entity(message)
         service, score = self._asked_among_close(text, named, score, message.get(SERVICE_RANKING) or ())
+        service, score = _not_a_condition(text, service, score, message.get(SERVICE_RANKING) or ())
         evidence = Evidence(
             intent=name, confidence=float(intent.get("confidence") or 0.0), service=service,
             service_score=score, lexical=tuple(message.get(SERVICE_RANKING) or ()),
@@ -274,6 +275,22 @@ class UnderstandingDecider(GraphComponent):
                                   encoder.encode(texts) if texts else np.zeros((0, encoder.dim), np.float32))
             self._kb_index = (version, index)
         return index
+
+
+def _not_a_condition(text: str, service: Optional[str], score: float,
+                     ranking: Sequence[Tuple[str, float]]) -> Tuple[Optional[str], float]:
+    """A service named only as the citizen's condition ("外地户口的孩子能上公立初中不": the hukou is
+    the condition, school enrolment the request) gives way to the next service the search found
+    (context.yml ``conditions``); with none, the mention stands."""
+    from bot.understanding.context import named_as_condition
+
+    if not service or text.startswith("/") or not named_as_condition(text, service):
+        return service, score
+    floor = thresholds()["ask"]["lexical"]
+    for sid, sc in ranking:
+        if sid != service and float(sc) >= floor and not named_as_condition(text, sid):
+            return sid, float(sc)
+    return service, score
 
 
 def _question_sentence(text: str) -> str:

@@ -275,11 +275,13 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     margin = sem.service_margin
     rescue = cfg["rescue"]
     strong = [sid for sid, score in ev.lexical if score >= cfg["strong_lexical"]]
-    if (len(strong) >= 2 and (refused or unsure) and ev.service in strong and ev.service != strong[0]
+    if ((refused or unsure) and ev.service and ev.lexical and ev.service != ev.lexical[0][0]
+            and (ev.service in strong or ev.service in _close(ev.lexical, cfg))
             and best == ev.service and _gate(sem) < cfg["scope_gate"]["faint"]):
-        # "身份证找不着了……临时身份证咋个办": the story names one service, the question another;
-        # the search picked the question's (over a higher-scoring mention in the story) and the
-        # meaning agrees: answer it rather than ask which one
+        # "身份证找不着了……临时身份证咋个办", "想给他办张身份证 户口本要带吗": the story (or a
+        # document to bring) names one service, the question another; the search's question focus
+        # picked the question's over a mention that scores as high or higher, and the meaning
+        # agrees: answer it rather than ask which one
         intent = ev.aspect_intent if _is_service_question(ev.aspect_intent) else "ask_overview"
         return Decision(intent, max(ev.confidence, cfg["fallback_confidence"]), ev.service, semantic=info,
                         reason="the words name several services; the question and its meaning pick one")
@@ -307,6 +309,16 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         return Decision(ev.intent, ev.confidence, None, reason="kept: nothing plausible", semantic=info)
     return Decision(ev.intent, ev.confidence, ev.service, candidates if service_question else (),
                     reason="kept", semantic=info)
+
+
+def _close(lexical: Sequence[Tuple[str, float]], cfg: Dict[str, Any]) -> Tuple[str, ...]:
+    """The services the search scores about as high as its first (``focus_near_tie``), each at
+    least as high as a candidate worth offering (``ask.lexical``)."""
+    window = cfg.get("focus_near_tie")
+    if window is None or not lexical:
+        return ()
+    top = float(lexical[0][1])
+    return tuple(sid for sid, score in lexical if score >= top - window and score >= cfg["ask"]["lexical"])
 
 
 def _meaning_breaks_tie(ev: Evidence, sem: Optional[SemanticEvidence], candidates: Sequence[str],

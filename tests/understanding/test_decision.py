@@ -297,3 +297,21 @@ def test_a_tie_the_meaning_does_not_settle_is_left_to_the_conversation():
     for meaning in (close, elsewhere):
         d = decide(ev("ask_overview", 0.6, lexical=tie, semantic=meaning))
         assert d.service is None and set(d.candidates) >= {"school_enrollment", "property_record_certificate"}
+
+
+def test_a_refused_question_whose_focus_and_meaning_agree_is_answered():
+    """"孩子十岁了想给他办张身份证 户口本要带吗": the household book is only something to bring;
+    the question's focus picked the ID card, a little below the search's first, and the meaning
+    agrees."""
+    lexical = (("newborn_hukou_registration", 0.60), ("id_card_application", 0.585), ("hukou_transfer", 0.48))
+    meaning = SemanticEvidence({"id_card_application": 0.942, "newborn_hukou_registration": 0.929,
+                                OUT_OF_SCOPE: 0.0}, out_of_scope_probability=0.22)
+    d = decide(ev("out_of_scope", 1.0, service="id_card_application", service_score=0.585, lexical=lexical,
+                  semantic=meaning, aspect="ask_materials"))
+    assert d.service == "id_card_application" and d.intent == "ask_materials"
+    # the meaning with the search's first: the focus does not overrule both
+    other = SemanticEvidence({"newborn_hukou_registration": 0.95, "id_card_application": 0.90, OUT_OF_SCOPE: 0.0},
+                             out_of_scope_probability=0.22)
+    d = decide(ev("out_of_scope", 1.0, service="id_card_application", service_score=0.585, lexical=lexical,
+                  semantic=other, aspect="ask_materials"))
+    assert d.service != "id_card_application"
