@@ -281,12 +281,14 @@ def _not_a_condition(text: str, service: Optional[str], score: float,
                      ranking: Sequence[Tuple[str, float]]) -> Tuple[Optional[str], float]:
     """A service named only as the citizen's condition ("外地户口的孩子能上公立初中不": the hukou is
     the condition, school enrolment the request) gives way to the next service the search found
-    (context.yml ``conditions``); with none, the mention stands."""
+    about as high (``focus_near_tie``; context.yml ``conditions``); with none, the mention stands."""
     from bot.understanding.context import named_as_condition
 
     if not service or text.startswith("/") or not named_as_condition(text, service):
         return service, score
-    floor = thresholds()["ask"]["lexical"]
+    cfg = thresholds()
+    top = float(ranking[0][1]) if ranking else 0.0
+    floor = max(cfg["ask"]["lexical"], top - cfg.get("focus_near_tie", 0.0))  # as plainly named as the condition
     for sid, sc in ranking:
         if sid != service and float(sc) >= floor and not named_as_condition(text, sid):
             return sid, float(sc)

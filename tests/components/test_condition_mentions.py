@@ -26,3 +26,10 @@ def test_the_request_wins_over_the_condition(text, ranking, expected):
 ])
 def test_the_mention_stands_otherwise(text, ranking):
     assert _not_a_condition(text, ranking[0][0], ranking[0][1], ranking)[0] == ranking[0][0]
+
+
+def test_a_faint_other_service_does_not_replace_the_condition():
+    """"we dont have local hukou, is that ok": nothing else is named (a stray passport hit far
+    below is no request); the conversation's service is kept by the actions instead."""
+    ranking = (("hukou_transfer", 0.75), ("passport_application", 0.3))
+    assert _not_a_condition("we dont have local hukou, is that ok", "hukou_transfer", 0.75, ranking)[0] == "hukou_transfer"
