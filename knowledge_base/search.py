@@ -125,7 +125,7 @@ _EN_STOP = _words(
     thousand year years month months give given gave says tell told ask asked think thought guess
     hope try tried use used come came put keep kept seem see saw look looking feel felt sure someone
     somebody anyone anybody everyone everything nothing something else lot lots bit little big good
-    bad great nice right wrong new old
+    bad great nice right wrong new old first
     """
 )
 _EN_ASPECT = _words(

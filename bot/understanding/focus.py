@@ -55,13 +55,17 @@ def _mentions(norm: str, phrases: Sequence[Tuple[str, str]]) -> list[Tuple[int, 
         ascii_phrase = phrase.isascii()
         for a in _occurrences(norm, phrase):
             b = a + len(phrase)
-            if ascii_phrase and ((a and norm[a - 1].isalnum()) or (b < len(norm) and norm[b].isalnum())):
-                continue  # a Latin phrase is a whole word ("id" is not in "provide")
+            if ascii_phrase and ((a and _latin_alnum(norm[a - 1])) or (b < len(norm) and _latin_alnum(norm[b]))):
+                continue  # a Latin phrase is a whole word ("id" is not in "provide"; "带passport吗" has one)
             if any(taken[a:b]):
                 continue
             taken[a:b] = [True] * (b - a)
             found.append((a, b, service))
     return sorted(found)
+
+
+def _latin_alnum(c: str) -> bool:
+    return c.isascii() and c.isalnum()
 
 
 def _occurrences(text: str, phrase: str):

@@ -36,6 +36,7 @@ class _Spec:
     closings: Tuple["re.Pattern", ...]
     topics: Tuple[Tuple[BroadTopic, "re.Pattern", Optional["re.Pattern"], bool], ...]
     asks: Optional["re.Pattern"] = None               # wording that makes a story a request
+    generic_asks: Optional["re.Pattern"] = None       # "要办些啥": asks only what the event involves
     told: Tuple[Tuple[BroadTopic, "re.Pattern"], ...] = ()
     told_max_chars: int = 0
 
@@ -55,13 +56,14 @@ def _spec(path: str = str(TOPICS_FILE)) -> _Spec:
             topics.append((by_name[name], re.compile(alternation),
                            re.compile(exclude) if exclude else None, bool(body.get("needs_frame"))))
     asks = "|".join(f"(?:{p})" for p in raw.get("asks") or ())
+    generic = "|".join(f"(?:{p})" for p in raw.get("generic_asks") or ())
     told = []
     for name, patterns in (raw.get("told") or {}).items():
         if name not in by_name:
             raise ValueError(f"{path}: told situation {name!r} is not a topic")
         told.append((by_name[name], re.compile("|".join(f"(?:{p})" for p in patterns))))
-    return _Spec(openings, closings, tuple(topics), re.compile(asks) if asks else None, tuple(told),
-                 int(raw.get("told_max_chars") or 0))
+    return _Spec(openings, closings, tuple(topics), re.compile(asks) if asks else None,
+                 re.compile(generic) if generic else None, tuple(told), int(raw.get("told_max_chars") or 0))
 
 
 def _forms(text: str, spec: _Spec) -> Iterator[str]:
@@ -104,13 +106,16 @@ def broad_topic(text: str, path: str = str(TOPICS_FILE)) -> Optional[BroadTopic]
         return None
     # (an empty form matches nothing: every topic pattern needs its own words)
     whole = next((topic for form in _forms(norm, spec) if form and (topic := _match(form, norm, spec))), None)
-    return whole or told_situation(norm, spec)
+    return whole or told_situation(normalize(text), spec)  # (with its question mark, if any)
 
 
 def told_situation(norm: str, spec: _Spec) -> Optional[BroadTopic]:
     """The life event a short story tells when it asks nothing (``asks`` and ``told`` in the YAML):
-    "my wife just gave birth!!" → new_baby; "my wife just gave birth, how do we get the birth
-    certificate" asks for one service and is answered directly."""
-    if not spec.told or len(norm) > spec.told_max_chars or (spec.asks and spec.asks.search(norm)):
+    "my wife just gave birth!!" and "我媳妇昨天生了，接下来都要办些啥" → new_baby; "my wife just gave
+    birth, how do we get the birth certificate" asks for one service and is answered directly."""
+    if not spec.told or len(norm) > spec.told_max_chars:
+        return None
+    rest = spec.generic_asks.sub(" ", norm) if spec.generic_asks else norm
+    if spec.asks and spec.asks.search(rest):
         return None
     return next((topic for topic, pattern in spec.told if pattern.search(norm)), None)

@@ -67,3 +67,15 @@ def test_a_service_named_only_as_something_to_bring(text, services, expected):
     from bot.understanding.focus import only_as_material
 
     assert only_as_material(text, services, PHRASES + (("护照", "passport_application"),)) is expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("do i need my passport for it?", True),
+    ("需要带passport吗", True),                    # a Latin name between Chinese characters
+    ("is my passport needed", True),
+    ("i need a passport", False),                  # asks for one
+])
+def test_english_and_mixed_documents_to_bring(text, expected):
+    from bot.understanding.focus import only_as_material
+
+    assert only_as_material(text, {"passport_application"}, PHRASES) is expected

@@ -117,6 +117,8 @@ def test_a_request_for_a_person_wins_over_a_topic():
     ("那以后社保断了，我自个儿咋接着交", True),          # the next step after this one
     ("cool. after that i need plates for my new car", True),
     ("生完孩子以后要办啥", False),
+    ("拿到执照以后发票咋申领", True),
+    ("卖吃的是不是还得办食品许可，要够啥条件", True),
 ])
 def test_a_further_need_is_announced(text, expected):
     from bot.understanding.context import announces_another_need
@@ -157,6 +159,12 @@ def test_small_talk_words_do_not_turn_a_refusal_into_small_talk():
     ("我们厂下个月就要倒闭了", "business_closing"),
     ("我們公司準備歇業了", "business_closing"),            # Traditional input
     ("公司刚把我们整个部门都裁员了", "job_loss"),
+    # asking only what the event involves
+    ("我媳妇昨天生了，是个小子，接下来都要办些啥", "new_baby"),
+    ("明年我就到岁数退休了，有啥手续要办的", "pension"),
+    ("my wife is pregnant, is there anything we have to register?", "pregnancy"),
+    ("我刚move to Jiangzhou，工作在这边", "moving_here"),
+    ("my wife delivered our baby girl yesterday!!", "new_baby"),
 ])
 def test_a_life_event_told_without_a_request_is_a_topic(text, topic):
     found = broad_topic(text)
@@ -178,6 +186,8 @@ def test_a_life_event_told_without_a_request_is_a_topic(text, topic):
     "坐月子中心一個月要幾錢",                               # a commercial service's price
     "my company is closing, can the staff get unemployment benefits",
     "老板欠了俺工钱" * 20,                                  # a long story says more than an event
+    "我要退休了，养老金怎么领",                              # asks for one service
+    "my wife gave birth, what documents does the baby need?",
 ])
 def test_a_story_that_asks_or_names_a_service_is_not_a_told_event(text):
     assert broad_topic(text) is None
