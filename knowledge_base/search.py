@@ -54,6 +54,10 @@ _W_ASPECT = 0.15  # service-neutral aspect words, for service scoring
 _W_ASPECT_FAQ = 0.6  # … for FAQ scoring, where the aspect is what a question is about
 _W_SINGLE_CHAR = 0.5  # one-character Chinese words are ambiguous
 _W_NEGATED = 0.1
+# English modifiers that help an alias they are part of ("first passport", "first grade") but name
+# no service on their own ("can I apply online first"), by their analysed key ("first" reads as 1)
+_EN_MODIFIERS = frozenset({"1"})
+_W_MODIFIER = 0.3
 # Coverage floor and cap, as multiples of the largest IDF (an unknown word):
 _COVERAGE_FLOOR = 0.55  # about one specific word: less meaning than that cannot score high
 _COVERAGE_CAP = 2.0  # beyond this query mass, unmatched words dilute less (long narratives)
@@ -125,7 +129,7 @@ _EN_STOP = _words(
     thousand year years month months give given gave says tell told ask asked think thought guess
     hope try tried use used come came put keep kept seem see saw look looking feel felt sure someone
     somebody anyone anybody everyone everything nothing something else lot lots bit little big good
-    bad great nice right wrong new old first
+    bad great nice right wrong new old
     """
 )
 _EN_ASPECT = _words(
@@ -897,7 +901,10 @@ class Searcher:
         ]
 
     def _class_weight(self, u: _Unit, faq: bool) -> float:
-        """Like :meth:`_Unit.weight`, but a misspelt aspect word ("tkae") counts as the aspect word."""
+        """Like :meth:`_Unit.weight`, but a misspelt aspect word ("tkae") counts as the aspect word
+        and a modifier (``_EN_MODIFIERS``) counts little."""
+        if not u.zh and u.key in _EN_MODIFIERS:
+            return u.weight(faq) * _W_MODIFIER
         if not u.zh and not u.aspect and u.key not in self._stems.idf:
             fuzzy = self._fuzzy_stem(u)
             if fuzzy and fuzzy[0] in _EN_ASPECT_STEMS:
