@@ -201,15 +201,15 @@ _EN_ABROAD = (
 _LICENCE = r"(?:driving|driver'?s?|drivers'|motorcycle)?\s*licen[cs]e"
 # Phrase rewrites (any length; offsets refer to the prepared text only).
 _PHRASES = (
+    # a measure word between the verb and the document ("注册个公司", "办张身份证", "换个内地驾照"):
+    # the knowledge base's wording has none (first: the phrases below are written without one)
+    (re.compile("(?<=[办注册申请开领补换弄整搞])(?:一)?(?:个|张|本|家|份)(?![月人])"), ""),
     (re.compile(f"(?:{_ZH_ABROAD})的?(?:驾照|驾驶证|驾驶执照)"), "境外驾照"),
     (re.compile("(?:换成|换为|转成|转为|转换成|换|转)(?:中国|国内|内地|大陆)的?(?:驾照|驾驶证|驾驶执照)"), "换国内驾照"),
     (re.compile(rf"\b(?:{_EN_ABROAD})\s+{_LICENCE}\b"), "foreign driving licence"),
     (re.compile(rf"\b(my|an?|the|his|her|our|their|your)\s+us\s+{_LICENCE}\b"), r"\1 foreign driving licence"),
     # a home put into someone else's name ("要过到我妈名下", "转到孩子名下"): a transfer
     (re.compile("(?:过|转|改|挂)(?:到|给|成|在)[^，,。？?]{0,6}名下"), "过户"),
-    # a measure word between the verb and the document ("注册个公司", "办张身份证", "开一家店"): the
-    # knowledge base's wording has none
-    (re.compile("(?<=[办注册申请开领补换弄整搞])(?:一)?(?:个|张|本|家|份)(?![月人])"), ""),
 )
 
 # Morphology that the suffix stripper does not catch (query and index both use it).
