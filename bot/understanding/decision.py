@@ -326,11 +326,9 @@ def _meaning_breaks_tie(ev: Evidence, sem: Optional[SemanticEvidence], candidate
     """Of two or more services the search scores about alike (``focus_near_tie``), the one the
     meaning clearly prefers (``rescue.distinct`` ahead of the next service), if the message is
     not a short follow-up and nothing says it is out of scope."""
-    window = cfg.get("focus_near_tie")
-    if sem is None or window is None or len(candidates) < 2 or ev.follow_up_aspect:
+    if sem is None or len(candidates) < 2 or ev.follow_up_aspect:
         return None
-    top = ev.lexical[0][1]
-    close = {sid for sid, score in ev.lexical if score >= top - window and sid in candidates}
+    close = set(_close(ev.lexical, cfg)) & set(candidates)
     ranked = sem.ranked_services()
     if len(close) < 2 or len(ranked) < 2 or ranked[0][0] not in close:
         return None
