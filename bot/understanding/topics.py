@@ -119,3 +119,9 @@ def told_situation(norm: str, spec: _Spec) -> Optional[BroadTopic]:
     if spec.asks and spec.asks.search(rest):
         return None
     return next((topic for topic, pattern in spec.told if pattern.search(norm)), None)
+
+
+def life_events_of(service: str, path: str = str(TOPICS_FILE)) -> frozenset:
+    """The life events (topics a citizen tells as a story: ``told`` in broad_topics.yml) whose
+    services include ``service``."""
+    return frozenset(topic.name for topic, _ in _spec(path).told if service in topic.services)
