@@ -210,6 +210,8 @@ _PHRASES = (
     (re.compile(rf"\b(my|an?|the|his|her|our|their|your)\s+us\s+{_LICENCE}\b"), r"\1 foreign driving licence"),
     # a home put into someone else's name ("要过到我妈名下", "转到孩子名下"): a transfer
     (re.compile("(?:过|转|改|挂)(?:到|给|成|在)[^，,。？?]{0,6}名下"), "过户"),
+    # a wallet pickpocketed ("钱包让人摸了"): stolen
+    (re.compile("(?:让|被|叫)人?(?:给)?摸(?:了|走)"), "被偷"),
     # a document not found or left behind ("can't find my passport", "my ID card is gone", "left
     # her ID card in a taxi"): lost, as 找不到 is in Chinese
     (re.compile(r"\b(?:can'?t|cannot|can not|couldn'?t|could not)\s+find\b|\bnever (?:found|got back)\b"

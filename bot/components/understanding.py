@@ -165,7 +165,7 @@ class UnderstandingDecider(GraphComponent):
         if not text.strip() or not name:
             return
         named, score = _service_entity(message)
-        service, score = self._asked_among_close(text, named, score, message.get(SERVICE_RANKING) or ())
+        service, score, focus = self._asked_among_close(text, named, score, message.get(SERVICE_RANKING) or ())
         service, score = _not_a_condition(text, service, score, message.get(SERVICE_RANKING) or ())
         evidence = Evidence(
             intent=name, confidence=float(intent.get("confidence") or 0.0), service=service,
@@ -173,7 +173,8 @@ class UnderstandingDecider(GraphComponent):
             aspect_intent=_aspect_intent(message, text), semantic=lambda: self._semantic(text),
             is_payload=text.startswith("/"), asks_for_human=asks_for_human(text),
             follow_up_aspect=follow_up_aspect(text), to_assistant=addresses_the_assistant(text),
-            outside=outside_scope(_question_sentence(text)), topic=broad_topic(text), small_talk=_small_talk(text))
+            outside=outside_scope(_question_sentence(text)), topic=broad_topic(text), small_talk=_small_talk(text),
+            focus=focus)
         decision = decide(evidence)
         if decision.changed(evidence) or (service != named and decision.service == service):
             logger.debug("decision for %r: %s (%s)", text[:80], decision.intent, decision.reason)
@@ -206,22 +207,25 @@ class UnderstandingDecider(GraphComponent):
         message.set(ENTITIES, entities, add_to_output=True)
 
     def _asked_among_close(self, text: str, service: Optional[str], score: float,
-                           ranking: Sequence[Tuple[str, float]]) -> Tuple[Optional[str], float]:
+                           ranking: Sequence[Tuple[str, float]]) -> Tuple[Optional[str], float, Optional[str]]:
         """Between services whose search scores are close, the one the question itself names
-        ("孩子上学要无房证明，在哪开": the certificate; bot/understanding/focus.py)."""
+        ("孩子上学要无房证明，在哪开": the certificate; bot/understanding/focus.py), and that one
+        again as the question's focus (None when the question names none of them)."""
         window = thresholds().get("focus_near_tie")
         if not window or len(ranking) < 2 or text.startswith("/"):
-            return service, score
+            return service, score, None
         top = float(ranking[0][1])
         close = {sid: float(sc) for sid, sc in ranking[:3] if float(sc) >= top - window}
         if len(close) < 2:
-            return service, score
+            return service, score, None
         try:
             asked = asked_service(text, close, self._knowledge_base().service_phrases())
         except Exception:  # the knowledge base being down must not break understanding
             logger.warning("focus: service names unavailable")
-            return service, score
-        return (asked, close[asked]) if asked and asked != service else (service, score)
+            return service, score, None
+        if asked and asked != service:
+            return asked, close[asked], asked
+        return service, score, asked
 
     def _knowledge_base(self):
         if self._kb is None:

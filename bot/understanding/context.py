@@ -191,7 +191,7 @@ def sibling_in_the_story(previous: str, entity: str, siblings: Iterable[str], te
     from bot.understanding.topics import life_events_of
 
     events = life_events_of(previous)
-    if not events or life_events_of(entity) & events or announces_another_need(text):
+    if not events or life_events_of(entity) & events:
         return None
     fitting = sorted(s for s in siblings if s not in (entity, previous) and life_events_of(s) & events)
     if len(fitting) != 1 or situation_pick(text, [entity, fitting[0]]) == entity:

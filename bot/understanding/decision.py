@@ -49,6 +49,7 @@ class Evidence:
     outside: Optional[ScopeCue] = None            # wording outside the catalogue ("renew my US passport")
     topic: Optional[BroadTopic] = None            # the message only names a broad topic ("养老", "question about hukou")
     small_talk: Optional[str] = None              # the small-talk topic its words have ("你会说English吗": languages)
+    focus: Optional[str] = None                   # of services the search scores alike, the one the question names
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,13 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         intent = ev.aspect_intent if _is_service_question(ev.aspect_intent) else "ask_overview"
         return Decision(intent, max(ev.confidence, cfg["fallback_confidence"]), ev.service, semantic=info,
                         reason="the words name several services; the question and its meaning pick one")
+    if (len(strong) >= 2 and (refused or unsure) and ev.focus in strong and _gate(sem) < cfg["scope_gate"]["faint"]
+            and not _asks_elsewhere(sem, cfg, "faint")):
+        # "我同老公喺江州登記結婚，而家想協議離婚，要幾耐": the words name two services about as
+        # plainly; the question (or the request it follows) names one of them
+        intent = ev.aspect_intent if _is_service_question(ev.aspect_intent) else "ask_overview"
+        return Decision(intent, max(ev.confidence, cfg["fallback_confidence"]), ev.focus, semantic=info,
+                        reason="the words name several services; the question names one")
     if len(strong) >= 2 and (refused or unsure):  # "I lost my card": the words name several services
         return Decision(ev.aspect_intent, max(ev.confidence, cfg["fallback_confidence"]), None,
                         tuple(strong[: cfg["ask"]["max_candidates"]]),
@@ -297,6 +305,14 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
     if best and distinct and margin >= rescue["alone_margin"] and best_score >= rescue["alone_similarity"]:
         return Decision(ev.aspect_intent, best_score, best, reason=f"meaning clearly close to {best}",
                         semantic=info)
+    first = rescue.get("both_first_margin")
+    if (first is not None and best and ev.lexical and ev.lexical[0][0] == best
+            and ev.lexical[0][1] >= cfg["ask"]["lexical"] and sem.refusal_margin is not None
+            and sem.refusal_margin <= first and _gate(sem) < cfg["scope_gate"]["faint"]):
+        # "我們的公司要結束營業了，辦註銷登記的窗口中午有休息嗎": the words and the meaning both rank
+        # one service first, each only a little ahead, and the nearest examples are service questions
+        return Decision(ev.aspect_intent, max(ev.confidence, cfg["fallback_confidence"]), best, semantic=info,
+                        reason=f"search and meaning both rank {best} first")
     led = _search_leads(ev, sem, cfg)
     if led:
         # "hw much for a brand new chinese passport? my gf never had one": the words plainly name one
