@@ -74,6 +74,21 @@ def previous_user_text(tracker: Tracker) -> str:
     return ""
 
 
+def earlier_user_texts(tracker: Tracker, limit: int = 10) -> List[str]:
+    """The citizen's messages of this session before the latest one, the most recent first (at most
+    ``limit``)."""
+    texts: List[str] = []
+    seen_latest = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "user":
+            if seen_latest and len(texts) < limit:
+                texts.append(event.get("text") or "")
+            seen_latest = True
+    return texts
+
+
 def slot_before_latest_message(tracker: Tracker, name: str) -> Any:
     """The value ``name`` had before the latest user message filled any slots."""
     seen_user = False

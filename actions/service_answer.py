@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import formatting
 from actions.common import (
     KnowledgeBaseAction,
+    earlier_user_texts,
     language,
     latest_entity,
     latest_entity_confidence,
@@ -26,12 +27,13 @@ from bot.understanding.context import (
     named_as_condition,
     pick_candidate,
     refine,
-    sibling_in_the_story,
+    service_in_the_story,
     situation_pick,
     situation_services,
     with_groups,
 )
 from bot.understanding.focus import only_as_material
+from bot.understanding.topics import told_events
 
 ASPECT_INTENTS = {f"ask_{a}": a for a in ("overview", "how", "materials", "where", "who", "fee",
                                           "duration", "hours", "online", "eligibility")}
@@ -40,6 +42,7 @@ CLARIFY_MIN_SCORE = 0.3
 RANK_LIMIT = 20  # services ranked when weighing a reply against the offered ones
 CANDIDATE_SCORE = 0.12  # a reply's own words this close to a service point to it
 OFFERED_MARGIN = 0.05  # a reply read with our question must point to one offered service by this much
+STORY_TIE = 0.25  # a sibling of the life event under discussion this close in the search is what is meant
 NAMED_OVER_OFFERED = 0.3  # a reply naming another service this far above every offered one means it
 FOLLOW_UP_CONFIDENCE = 0.9  # a refused follow-up the classifier was this sure was a service question
 NO_SERVICE_MARGIN_REASON = "a question naming no service whose nearest examples are refusals"  # decision.py
@@ -307,6 +310,14 @@ class ActionAnswerService(KnowledgeBaseAction):
         loan question) does not replace the service under discussion."""
         entity = latest_entity(tracker, "service")
         previous = slot_before_latest_message(tracker, "service")
+        if (entity and previous and entity != previous and not announces_another_need(latest_text(tracker))
+                and only_as_material(latest_text(tracker), {entity, *(self.siblings().get(entity) or ())},
+                                     self.kb.service_phrases())):
+            return previous  # "护照肯定得带吧" about a visa extension: a document to bring for it
+        if entity and previous and entity != previous and not self._named_outright(tracker, entity):
+            story = self._service_in_the_story(tracker, entity)
+            if story:
+                return story  # "上户口要带啥" after "老婆前天生了个闺女": the newborn's registration
         if entity and previous and entity != previous and not announces_another_need(latest_text(tracker)) and (
                 (intent != "inform_service" and latest_entity_confidence(tracker, "service") < CONTEXT_SWITCH_SCORE
                  and not self._describes_own_situation(tracker, entity))
@@ -314,16 +325,8 @@ class ActionAnswerService(KnowledgeBaseAction):
             return None
         if entity and previous and entity != previous and self._sibling_tie(tracker, entity, previous):
             return previous
-        if (entity and previous and entity != previous and not self._named_outright(tracker, entity)):
-            story = sibling_in_the_story(previous, entity, self.siblings().get(entity) or (), latest_text(tracker))
-            if story:
-                return story  # "上户口要带啥" after the birth certificate: the newborn's registration
         if entity and previous and entity != previous and named_as_condition(latest_text(tracker), entity):
             return previous  # "we don't have local hukou, is that ok": a condition of the service under discussion
-        if (entity and previous and entity != previous and not announces_another_need(latest_text(tracker))
-                and only_as_material(latest_text(tracker), {entity, *(self.siblings().get(entity) or ())},
-                                     self.kb.service_phrases())):
-            return previous  # "护照肯定得带吧" about a visa extension: a document to bring for it
         return entity
 
     def _sibling_tie(self, tracker: Tracker, entity: str, previous: str) -> bool:
@@ -337,6 +340,16 @@ class ActionAnswerService(KnowledgeBaseAction):
         if float(lexical.get(previous) or 0.0) < float(lexical.get(entity) or 0.0) - SIBLING_TIE:
             return False
         return situation_pick(latest_text(tracker), [previous, entity]) != entity
+
+    def _service_in_the_story(self, tracker: Tracker, entity: str) -> Optional[str]:
+        """The service of a life event told earlier in the conversation that the message's words fit
+        about as well as the one they name (``STORY_TIE``; bot/understanding/context.py)."""
+        named = _lexical_score(tracker, entity)
+        lexical = (understanding_of(tracker).get("evidence") or {}).get("lexical") or []
+        rivals = set(self.siblings().get(entity) or ()) | {sid for sid, _ in lexical}
+        rivals = {sid for sid in rivals if _lexical_score(tracker, sid) >= named - STORY_TIE}
+        events = set().union(*(told_events(t) for t in earlier_user_texts(tracker))) if rivals else set()
+        return service_in_the_story(events, entity, rivals, latest_text(tracker))
 
     @staticmethod
     def _describes_own_situation(tracker: Tracker, entity: str) -> bool:

@@ -183,17 +183,19 @@ def pick_candidate(candidates: Sequence[str], ranking: Ranking,
     return None
 
 
-def sibling_in_the_story(previous: str, entity: str, siblings: Iterable[str], text: str) -> Optional[str]:
-    """The sibling of ``entity`` that belongs to the life event of the service under discussion
-    when ``entity`` does not ("拿到以后就该去上户口了吧" after the birth certificate: the newborn's
-    registration, not a hukou transfer), unless the message describes ``entity``'s own situation
-    ("迁户口"); None otherwise (or when more than one sibling fits)."""
+def service_in_the_story(events: Iterable[str], entity: str, rivals: Iterable[str], text: str) -> Optional[str]:
+    """Of ``rivals`` (the named service's siblings and the services the search ranks about as
+    high), the one that belongs to a life event the citizen told earlier in the conversation
+    (``events``) when the named service belongs to none: "拿到以后就该去上户口了吧" after "老婆前天
+    生了个闺女" → the newborn's registration, not a hukou transfer; "the transfer registration"
+    after "we're buying our first flat" → the property's. None when the message describes the named
+    service's own situation ("迁户口"), or when no rival or more than one fits."""
     from bot.understanding.topics import life_events_of
 
-    events = life_events_of(previous)
-    if not events or life_events_of(entity) & events:
+    told = set(events)
+    if not told or life_events_of(entity) & told:
         return None
-    fitting = sorted(s for s in siblings if s not in (entity, previous) and life_events_of(s) & events)
+    fitting = sorted({r for r in rivals if r != entity and life_events_of(r) & told})
     if len(fitting) != 1 or situation_pick(text, [entity, fitting[0]]) == entity:
         return None
     return fitting[0]

@@ -306,11 +306,12 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         return Decision(ev.aspect_intent, best_score, best, reason=f"meaning clearly close to {best}",
                         semantic=info)
     first = rescue.get("both_first_margin")
-    if (first is not None and best and ev.lexical and ev.lexical[0][0] == best
+    if (first is not None and best and ev.lexical and ev.lexical[0][0] == best and ev.aspect_intent != "ask_overview"
             and ev.lexical[0][1] >= cfg["ask"]["lexical"] and sem.refusal_margin is not None
             and sem.refusal_margin <= first and _gate(sem) < cfg["scope_gate"]["faint"]):
         # "我們的公司要結束營業了，辦註銷登記的窗口中午有休息嗎": the words and the meaning both rank
-        # one service first, each only a little ahead, and the nearest examples are service questions
+        # one service first, each only a little ahead, the nearest examples are service questions, and
+        # the message asks something of it (a bare story, "屋企老人家冇收入", is asked about instead)
         return Decision(ev.aspect_intent, max(ev.confidence, cfg["fallback_confidence"]), best, semantic=info,
                         reason=f"search and meaning both rank {best} first")
     led = _search_leads(ev, sem, cfg)

@@ -125,3 +125,14 @@ def life_events_of(service: str, path: str = str(TOPICS_FILE)) -> frozenset:
     """The life events (topics a citizen tells as a story: ``told`` in broad_topics.yml) whose
     services include ``service``."""
     return frozenset(topic.name for topic, _ in _spec(path).told if service in topic.services)
+
+
+def told_events(text: str, path: str = str(TOPICS_FILE)) -> frozenset:
+    """The life events a message tells of, whatever else it says or asks ("老婆前天生了个闺女，接下
+    来都要办啥" → new_baby; "we're buying our first flat, the bank wants proof …" → buying_home)."""
+    from knowledge_base.text import normalize
+
+    if not text or text.startswith("/"):
+        return frozenset()
+    norm = normalize(text[:MAX_CHARS * 4])
+    return frozenset(topic.name for topic, pattern in _spec(path).told if pattern.search(norm))

@@ -67,12 +67,21 @@ async def test_documents_to_bring_are_not_a_new_question(kb, dispatcher, domain,
     assert not any(m.get("response") == "reply_clarify_service" for m in dispatcher.messages)
 
 
-async def test_a_life_event_picks_the_sibling_of_its_story(kb, dispatcher, domain):
-    """"上户口" after the birth certificate: the newborn's registration, not a hukou transfer."""
-    text = "拿到以后就该去上户口了吧，上户口要带啥"
-    tracker = _tracker(kb, text, "ask_materials", "zh", previous="birth_medical_certificate", named="hukou_transfer")
+@pytest.mark.parametrize("lang,story,text,previous,named,expected", [
+    ("zh", "老婆前天在妇幼生了个闺女", "拿到以后就该去上户口了吧，上户口要带啥", "birth_medical_certificate",
+     "hukou_transfer", "newborn_hukou_registration"),
+    ("en", "we're buying our first flat, the bank wants proof we own no property",
+     "after we sign, the transfer registration, how long does that take", "property_record_certificate",
+     "hukou_transfer", "property_transfer_registration"),
+    # no life event told: the service named stands
+    ("zh", "先问问出生证明", "拿到以后就该去上户口了吧，上户口要带啥", "birth_medical_certificate",
+     "hukou_transfer", "hukou_transfer"),
+])
+async def test_a_told_life_event_picks_its_service(kb, dispatcher, domain, lang, story, text, previous, named, expected):
+    """A service the words fit about as well as the one they name, of the life event the citizen told."""
+    tracker = _tracker(kb, text, "ask_materials", lang, previous=previous, named=named, earlier=story)
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
-    assert SlotSet("service", "newborn_hukou_registration") in events
+    assert SlotSet("service", expected) in events
 
 
 async def test_moving_the_hukou_after_the_wedding_is_a_new_question(kb, dispatcher, domain):
@@ -97,3 +106,13 @@ async def test_a_generic_licence_question_keeps_the_sole_trader(kb, dispatcher, 
     tracker = _tracker(kb, text, "ask_duration", "zh", previous="individual_business_registration")
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "individual_business_registration") in events
+
+
+async def test_a_plainly_named_service_outside_the_story_stands(kb, dispatcher, domain):
+    """Withdrawing the housing fund while a home purchase is discussed: the loan belongs to the
+    story, but the words name the withdrawal far more plainly."""
+    text = "房款想用公积金付一部分 能提出来吗"
+    tracker = _tracker(kb, text, "ask_eligibility", "zh", previous="property_transfer_registration",
+                       named="housing_fund_withdrawal", earlier="二手房买好了 过户要准备什么")
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "housing_fund_withdrawal") in events

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from bot.components.aspect_cues import follow_up_aspect
-from bot.understanding.context import announces_another_need, refine, sibling_in_the_story
+from bot.understanding.context import announces_another_need, refine, service_in_the_story
 from bot.understanding.decision import Evidence, decide
 from bot.understanding.encoder import semantic_form
 from bot.understanding.focus import only_as_material
 from bot.understanding.scope import outside_scope
 from bot.understanding.semantic import OUT_OF_SCOPE, SemanticEvidence
-from bot.understanding.topics import broad_topic
+from bot.understanding.topics import broad_topic, told_events
 from knowledge_base.eval_search import load_content
 from knowledge_base.search import Searcher
 
@@ -126,17 +126,17 @@ def test_public_insurance_stays_inside(text):
     assert outside_scope(text) is None
 
 
-def test_a_life_event_picks_its_sibling():
+def test_a_told_life_event_picks_its_service():
     text = "拿到以后就该去上户口了吧"
-    assert sibling_in_the_story("birth_medical_certificate", "hukou_transfer",
-                                {"newborn_hukou_registration"}, text) == "newborn_hukou_registration"
-    assert sibling_in_the_story("residence_permit", "newborn_hukou_registration",
-                                {"hukou_transfer"}, "上户口要带啥") == "hukou_transfer"
-    # the message describes the named service's own situation; the sibling is the one discussed
-    assert sibling_in_the_story("birth_medical_certificate", "hukou_transfer",
-                                {"newborn_hukou_registration"}, "我想把户口迁过来") is None
-    assert sibling_in_the_story("business_deregistration", "business_registration",
-                                {"business_deregistration", "individual_business_registration"}, "想再注册个新公司") is None
+    events = told_events("老婆前天在妇幼生了个闺女，接下来一堆手续")
+    assert events == {"new_baby"}
+    assert service_in_the_story(events, "hukou_transfer", {"newborn_hukou_registration"}, text) == "newborn_hukou_registration"
+    # the message describes the named service's own situation
+    assert service_in_the_story(events, "hukou_transfer", {"newborn_hukou_registration"}, "我想把户口迁过来") is None
+    # no story, or a story the named service belongs to
+    assert service_in_the_story(set(), "hukou_transfer", {"newborn_hukou_registration"}, text) is None
+    assert service_in_the_story(told_events("打算卖掉江州的房子"), "housing_fund_withdrawal",
+                                {"housing_fund_loan"}, "公积金能全部取出来吗") is None
 
 
 def test_a_near_tie_refines_only_with_its_situation():
@@ -156,3 +156,25 @@ def test_a_possessed_document_too_is_no_further_need():
 def test_opening_a_shop_of_any_trade_is_a_life_event(text, topic):
     found = broad_topic(text)
     assert (found.name if found else None) == topic
+
+
+@pytest.mark.parametrize("aspect,expected", [("ask_hours", "business_deregistration"), ("ask_overview", None)])
+def test_search_and_meaning_both_first_answer_a_question_not_a_story(aspect, expected):
+    meaning = _meaning(-0.027, business_deregistration=0.916, housing_fund_withdrawal=0.911,
+                       individual_business_registration=0.9005)
+    e = Evidence(intent="out_of_scope", confidence=1.0, aspect_intent=aspect, semantic=lambda: meaning,
+                 lexical=(("business_deregistration", 0.44), ("individual_business_registration", 0.36)))
+    assert decide(e).service == expected
+
+
+@pytest.mark.parametrize("focus,expected", [("divorce_registration", "divorce_registration"), (None, None)])
+def test_the_question_names_one_of_two_plain_mentions(focus, expected):
+    """"我同老公喺江州登記結婚，而家想協議離婚，要幾耐": both named about as plainly; the question's
+    focus picks the divorce (without one, the citizen is asked)."""
+    meaning = _meaning(-0.028, marriage_registration=0.937, divorce_registration=0.919)
+    e = Evidence(intent="out_of_scope", confidence=0.97, aspect_intent="ask_duration", semantic=lambda: meaning,
+                 lexical=(("divorce_registration", 0.806), ("marriage_registration", 0.803)), focus=focus)
+    d = decide(e)
+    assert d.service == expected
+    if expected is None:
+        assert set(d.candidates) == {"divorce_registration", "marriage_registration"}
