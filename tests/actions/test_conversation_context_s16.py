@@ -116,3 +116,13 @@ async def test_a_plainly_named_service_outside_the_story_stands(kb, dispatcher, 
                        named="housing_fund_withdrawal", earlier="二手房买好了 过户要准备什么")
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "housing_fund_withdrawal") in events
+
+
+@pytest.mark.parametrize("lang,text,named", [
+    ("en", "i'm a foreigner working here, what's needed", "work_permit_foreigner"),
+    ("zh", "我是外国人，能办吗", "foreigner_residence_permit"),
+])
+async def test_being_a_foreigner_is_a_condition_of_the_service_discussed(kb, dispatcher, domain, lang, text, named):
+    tracker = _tracker(kb, text, "ask_materials", lang, previous="social_security_card", named=named)
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "social_security_card") in events

@@ -178,3 +178,17 @@ def test_the_question_names_one_of_two_plain_mentions(focus, expected):
     assert d.service == expected
     if expected is None:
         assert set(d.candidates) == {"divorce_registration", "marriage_registration"}
+
+
+@pytest.mark.parametrize("text,aspect", [
+    ("got a speeding ticket, how do i pay this", "how"),
+    ("江州有冇條熱線可以投訴，打幾多號", "who"),
+    ("hukou想从老家迁到江州，这事儿who负责", "who"),
+    ("这卡是去银行办还是去人社局办", "where"),
+    ("现在就去换行不行", "eligibility"),
+    ("what is maternity registration (shengyu dengji) and why does my wife need it", "overview"),
+])
+def test_aspect_families_in_longer_questions(text, aspect):
+    from bot.components.aspect_cues import cued_aspects
+
+    assert cued_aspects(text) == {aspect}
