@@ -381,6 +381,8 @@ class ActionAnswerService(KnowledgeBaseAction):
         strong = [sid for sid, s in self.kb.rank_services(text, lang=lang) if s >= CONTEXT_SWITCH_SCORE]
         if not strong or service_id in strong:
             return False
+        if all(named_as_condition(text, sid) for sid in strong):
+            return False  # "i'm a foreigner working here, what's needed": a condition, not another request
         # a document to bring for the service under discussion ("does my birth certificate need
         # translating?" about a marriage) names no other request
         return not only_as_material(text, {sid for named in strong for sid in {named, *(self.siblings().get(named) or ())}},

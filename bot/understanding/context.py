@@ -35,6 +35,11 @@ def _another_need() -> Tuple["re.Pattern", ...]:
 
 
 @lru_cache(maxsize=1)
+def _next_step() -> Tuple["re.Pattern", ...]:
+    return tuple(re.compile(p) for p in _context_file().get("next_step") or ())
+
+
+@lru_cache(maxsize=1)
 def _not_another_need() -> Tuple["re.Pattern", ...]:
     return tuple(re.compile(p) for p in _context_file().get("not_another_need") or ())
 
@@ -105,6 +110,16 @@ def named_as_condition(text: str, service: str) -> bool:
 def announces_another_need(text: str) -> bool:
     """The message adds a further need ("she also wants to visit Hong Kong"): its service, even
     faintly named, is a new question rather than a refinement of the one under discussion."""
+    from knowledge_base.text import normalize
+
+    norm = normalize(text or "")
+    return (bool(norm) and (any(p.search(norm) for p in _another_need()) or any(p.search(norm) for p in _next_step()))
+            and not any(p.search(norm) for p in _not_another_need()))
+
+
+def announces_a_new_request(text: str) -> bool:
+    """A further need that is not the next step of the same matter ("另外我有个新项目，想再注册个新
+    公司", "she also wants to visit Hong Kong"; not "拿到以后就该去上户口了吧")."""
     from knowledge_base.text import normalize
 
     norm = normalize(text or "")
@@ -193,7 +208,7 @@ def service_in_the_story(events: Iterable[str], entity: str, rivals: Iterable[st
     from bot.understanding.topics import life_events_of
 
     told = set(events)
-    if not told or life_events_of(entity) & told:
+    if not told or life_events_of(entity) & told or announces_a_new_request(text):
         return None
     fitting = sorted({r for r in rivals if r != entity and life_events_of(r) & told})
     if len(fitting) != 1 or situation_pick(text, [entity, fitting[0]]) == entity:

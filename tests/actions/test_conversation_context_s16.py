@@ -126,3 +126,13 @@ async def test_being_a_foreigner_is_a_condition_of_the_service_discussed(kb, dis
     tracker = _tracker(kb, text, "ask_materials", lang, previous="social_security_card", named=named)
     events = await ActionAnswerService().run(dispatcher, tracker, domain)
     assert SlotSet("service", "social_security_card") in events
+
+
+async def test_being_a_foreigner_does_not_make_the_bot_ask_which_service(kb, dispatcher, domain):
+    """No service resolved ("the words name several services"): being a foreigner is a condition of
+    the card under discussion, not a choice between the foreigners' services."""
+    text = "i'm a foreigner working here, what's needed"
+    tracker = _tracker(kb, text, "ask_materials", "en", previous="social_security_card")
+    events = await ActionAnswerService().run(dispatcher, tracker, domain)
+    assert SlotSet("service", "social_security_card") in events
+    assert not any(m.get("response") == "reply_clarify_service" for m in dispatcher.messages)

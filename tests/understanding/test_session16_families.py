@@ -192,3 +192,20 @@ def test_aspect_families_in_longer_questions(text, aspect):
     from bot.components.aspect_cues import cued_aspects
 
     assert cued_aspects(text) == {aspect}
+
+
+def test_a_new_request_is_not_the_next_step_of_the_story():
+    from bot.understanding.context import announces_a_new_request
+
+    assert announces_another_need("拿到以后就该去上户口了吧") and not announces_a_new_request("拿到以后就该去上户口了吧")
+    text = "对了我另外有个新项目，想再注册个新公司，网上能办执照不"
+    assert announces_a_new_request(text)
+    assert service_in_the_story({"business_closing"}, "business_registration", {"business_deregistration"}, text) is None
+
+
+@pytest.mark.parametrize("text,hours", [("I want to report construction noise at night", False),
+                                        ("is the hotline answered at night", True), ("open at night?", True)])
+def test_the_night_is_the_office_hours_only_when_asked_of_the_office(text, hours):
+    from bot.components.aspect_cues import cued_aspects
+
+    assert ("hours" in cued_aspects(text)) is hours
