@@ -336,8 +336,7 @@ class ActionAnswerService(KnowledgeBaseAction):
         sibling's situation ("其实是丢了") or announces a further need."""
         if entity not in (self.siblings().get(previous) or ()) or announces_another_need(latest_text(tracker)):
             return False
-        lexical = dict(tuple(x) for x in (understanding_of(tracker).get("evidence") or {}).get("lexical") or [])
-        if float(lexical.get(previous) or 0.0) < float(lexical.get(entity) or 0.0) - SIBLING_TIE:
+        if _lexical_score(tracker, previous) < _lexical_score(tracker, entity) - SIBLING_TIE:
             return False
         return situation_pick(latest_text(tracker), [previous, entity]) != entity
 
@@ -367,11 +366,9 @@ class ActionAnswerService(KnowledgeBaseAction):
     def _follow_up_with_a_stray_word(tracker: Tracker, entity: str) -> bool:
         """A short follow-up ("what if I only rent", "要钱不") whose few words happen to touch another
         service, without naming it outright: the service under discussion stays."""
-        understanding = understanding_of(tracker)
-        if not understanding.get("follow_up"):
+        if not understanding_of(tracker).get("follow_up"):
             return False
-        lexical = dict((understanding.get("evidence") or {}).get("lexical") or [])
-        return float(lexical.get(entity) or 0.0) < TRUSTED_MENTION
+        return _lexical_score(tracker, entity) < TRUSTED_MENTION
 
     def _names_other_services(self, text: str, service_id: str, lang: str) -> bool:
         """True when the message (with no resolved service) strongly names other services than
