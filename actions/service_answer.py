@@ -22,6 +22,7 @@ from actions.common import (
 from actions.offices import office_messages
 from bot.understanding.context import (
     announces_another_need,
+    aspect_asked_of_previous,
     families,
     family_groups,
     named_as_condition,
@@ -348,7 +349,8 @@ class ActionAnswerService(KnowledgeBaseAction):
         rivals = set(self.siblings().get(entity) or ()) | {sid for sid, _ in lexical}
         rivals = {sid for sid in rivals if _lexical_score(tracker, sid) >= named - STORY_TIE}
         events = set().union(*(told_events(t) for t in earlier_user_texts(tracker))) if rivals else set()
-        return service_in_the_story(events, entity, rivals, latest_text(tracker))
+        return service_in_the_story(events, entity, rivals, latest_text(tracker),
+                                    slot_before_latest_message(tracker, "service"))
 
     @staticmethod
     def _describes_own_situation(tracker: Tracker, entity: str) -> bool:
@@ -500,6 +502,10 @@ class ActionOutOfScope(ActionAnswerService):
                              ) or self._situation_in_family(previous, text, language(tracker))
             if sibling:
                 return self._respond(dispatcher, tracker, sibling, asked_aspect(tracker), language(tracker))
+            if aspect_asked_of_previous(previous, understanding, cued_aspect(tracker), text):
+                # "is there an online form or only phone" while the 12345 hotline is discussed: a
+                # question about one aspect whose meaning is service wording, naming no other service
+                return self._respond(dispatcher, tracker, previous, asked_aspect(tracker), language(tracker))
             if self._situation_of(previous, text, language(tracker)):
                 # "她回国以后要去哪里补" while her lost passport is discussed: the situation is the
                 # conversation's own, and the question is about it

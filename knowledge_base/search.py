@@ -70,6 +70,11 @@ _NEGATED_PENALTY = 0.5
 # the text matches a sibling by this much more (× the largest IDF; more than any one aspect word).
 _FAMILY_EVIDENCE = 0.2
 _MIN_SCORE = 0.05
+# English aliases may have modifiers before their last word ("set up a small trading company"):
+_EN_GAP = 2  # at most this many
+_GAPPED = 0.8  # × the alias strength
+_EN_GAP_CHARS = 24  # ... within this many characters
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()\-/]")
 _MISSING = object()
 
 # ---------------------------------------------------------------- lexical resources
@@ -210,6 +215,9 @@ _PHRASES = (
     (re.compile(rf"\b(my|an?|the|his|her|our|their|your)\s+us\s+{_LICENCE}\b"), r"\1 foreign driving licence"),
     # a home put into someone else's name ("要过到我妈名下", "转到孩子名下"): a transfer
     (re.compile("(?:过|转|改|挂)(?:到|给|成|在)[^，,。？?]{0,6}名下"), "过户"),
+    # the long forms of 社保 and 医保 ("想自己繳社會保險"), as the knowledge base's wording mostly has them
+    (re.compile("社会保险"), "社保"),
+    (re.compile("医疗保险"), "医保"),
     # a wallet pickpocketed ("钱包让人摸了"): stolen
     (re.compile("(?:让|被|叫)人?(?:给)?摸(?:了|走)"), "被偷"),
     # a document not found or left behind ("can't find my passport", "my ID card is gone", "left
@@ -880,10 +888,11 @@ class Searcher:
                 start = compact.find(norm, start + 1)
         latin = [u for u in units if u.latin]
         found += self._en_sequence_matches(latin, with_aspect=True)
-        found += self._en_sequence_matches([u for u in latin if not u.aspect], with_aspect=False)
+        found += self._en_sequence_matches([u for u in latin if not u.aspect], with_aspect=False, prepared=prepared)
         return [m for m in found if not self._inside_longer(m, found)]
 
-    def _en_sequence_matches(self, units: list[_Unit], with_aspect: bool) -> list[tuple[_Alias, int, int]]:
+    def _en_sequence_matches(self, units: list[_Unit], with_aspect: bool,
+                             prepared: str = "") -> list[tuple[_Alias, int, int]]:
         """English aliases as contiguous unit sequences; without aspect words only aliases that have none."""
         keys = [u.key for u in units]
         found = []
@@ -894,6 +903,35 @@ class Searcher:
                     continue
                 for a in self._en_aliases.get(key, []) + self._en_family.get(key, []):
                     found.append((a, units[i].start, units[j - 1].end))
+        if not with_aspect and prepared:
+            ends = {j for j, u in enumerate(units) for _, _, e in found if u.end == e}
+            found += self._en_gapped_matches(units, keys, ends, prepared)
+        return found
+
+    def _en_gapped_matches(self, units: list[_Unit], keys: list[str], ends: set[int],
+                           prepared: str) -> list[tuple[_Alias, int, int]]:
+        """English aliases of two or more words whose last word (the noun) follows after up to
+        ``_EN_GAP`` modifiers ("set up a small trading company": "set up a company"), a little
+        weaker than the verbatim alias. A word that ends another alias is no modifier ("a housing
+        fund loan instead of a withdrawal"): ``ends`` are the indexes of such words. The gap stays
+        within a phrase: no punctuation and at most
+        ``_EN_GAP_CHARS`` characters."""
+        found = []
+        for i in range(len(keys)):
+            for n in range(2, self._en_alias_max + 1):
+                head = tuple(keys[i:i + n - 1])
+                if len(head) < n - 1:
+                    break
+                for gap in range(1, _EN_GAP + 1):
+                    last = i + n - 1 + gap
+                    if last >= len(keys) or last - 1 in ends:
+                        break
+                    between = prepared[units[i + n - 2].end:units[last].start]
+                    if len(between) > _EN_GAP_CHARS or _CLAUSE_BREAK.search(between):
+                        break
+                    for a in self._en_aliases.get(head + (keys[last],), []):
+                        found.append((_Alias(a.service, a.text, a.strength * _GAPPED, a.via),
+                                      units[i].start, units[last].end))
         return found
 
     @staticmethod

@@ -33,6 +33,8 @@ MASK = "◇"
 NOT_ASPECTS = ("weak", "switch", "question", "not_follow_up", "second_person", "fragment_filler")
 FOLLOW_UP_MAX_CHARS = 12  # a Chinese fragment ("要啥条件", "換照要多少錢")
 FOLLOW_UP_MAX_WORDS = 12   # an English one ("can I do it from my phone")
+REMARK_MAX_CHARS = 8       # a remark before a fragment ("好的我们一起去，几点开门") ...
+REMARK_MAX_WORDS = 5       # ... in English ("ok they'll go together. where"); a longer one says what it is about
 
 
 @lru_cache(maxsize=1)
@@ -148,7 +150,32 @@ def follow_up_aspect(text: str) -> Optional[str]:
     """The aspect a short fragment asks about ("要啥条件", "what docs", "要幾耐"): exactly one
     aspect cued, the message short, and not a fragment that asks something else ("几点了").
     Read with the conversation, it is a follow-up about the service under discussion."""
+    return _fragment_aspect(_masked(_without_places(text)))
+
+
+def trailing_follow_up(text: str) -> Optional[str]:
+    """The aspect of a fragment that ends a short message after a remark that asks nothing and
+    names no service ("ok they'll go together. where", "明白了，那费用呢"); None for a fragment on its
+    own (``follow_up_aspect``). The remark may still name something outside the catalogue ("南航的
+    航班延误了，改签要不要加钱"): the decision layer weighs its meaning before reading it as a follow-up."""
     norm = _masked(_without_places(text))
+    if "◇" in norm or _fragment_aspect(norm):
+        return None
+    *said, last = [c.strip() for c in re.split(r"[.!;。！；,，]+\s*", norm.rstrip(".!;。！； ")) if c.strip()] or [""]
+    if not said or any(_cued(c) for c in said) or not _short(" ".join(said), REMARK_MAX_CHARS, REMARK_MAX_WORDS):
+        return None
+    return _fragment_aspect(last, allowed_han=1)
+
+
+def _short(norm: str, max_chars: int = FOLLOW_UP_MAX_CHARS, max_words: int = FOLLOW_UP_MAX_WORDS) -> bool:
+    words = re.findall(r"[a-z0-9']+", norm)
+    han = sum(1 for c in norm if "\u3400" <= c <= "\u9fff")
+    return not (han and han > max_chars) and len(words) <= max_words
+
+
+def _fragment_aspect(norm: str, allowed_han: int = 2) -> Optional[str]:
+    """The one aspect the fragment ``norm`` (masked) asks about, or None; ``allowed_han``: Chinese
+    characters it may say besides its cue and filler words."""
     words = re.findall(r"[a-z0-9']+", norm)
     han = sum(1 for c in norm if "\u3400" <= c <= "\u9fff")
     if not norm or "◇" in norm or (han and han > FOLLOW_UP_MAX_CHARS) or len(words) > FOLLOW_UP_MAX_WORDS:
@@ -160,7 +187,8 @@ def follow_up_aspect(text: str) -> Optional[str]:
         return None
     aspect = cues.pop()
     # a condition names one thing ("what if I'm a student", "what if I only rent")
-    return None if _content_left(norm, allowed_words=1 if aspect == "eligibility" else 0) else aspect
+    return None if _content_left(norm, allowed_words=1 if aspect == "eligibility" else 0,
+                                 allowed_han=allowed_han) else aspect
 
 
 @lru_cache(maxsize=1)
@@ -180,7 +208,7 @@ def _without_places(text: str) -> str:
     return norm
 
 
-def _content_left(norm: str, allowed_words: int = 0) -> bool:
+def _content_left(norm: str, allowed_words: int = 0, allowed_han: int = 2) -> bool:
     """Whether ``norm`` says more than its question words: an English word or more than two Chinese
     characters left once every cue and filler word is taken out ("how much is a coffee": coffee)."""
     rest = norm
@@ -192,7 +220,7 @@ def _content_left(norm: str, allowed_words: int = 0) -> bool:
     en_filler, zh_filler = _filler()
     words = [w for w in re.findall(r"[a-z][a-z']*", rest) if w not in en_filler]
     han = [c for c in rest if "\u3400" <= c <= "\u9fff" and c not in zh_filler]
-    return len(words) > allowed_words or len(han) > 2
+    return len(words) > allowed_words or len(han) > allowed_han
 
 
 def addresses_the_assistant(text: str) -> bool:

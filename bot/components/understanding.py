@@ -26,7 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.aspect_cues import addresses_the_assistant, cued_aspects, follow_up_aspect
+from bot.components.aspect_cues import addresses_the_assistant, cued_aspects, follow_up_aspect, trailing_follow_up
 from bot.components.intent_ranking import settle_intent
 from bot.understanding.decision import Decision, Evidence, asks_for_human, decide, thresholds
 from bot.understanding.focus import asked_service
@@ -39,7 +39,7 @@ from bot.understanding.semantic import (
     SemanticEvidence,
     SemanticIndex,
 )
-from bot.understanding.topics import broad_topic
+from bot.understanding.topics import broad_topic, told_events
 
 logger = logging.getLogger(__name__)
 
@@ -172,15 +172,17 @@ class UnderstandingDecider(GraphComponent):
             service_score=score, lexical=tuple(message.get(SERVICE_RANKING) or ()),
             aspect_intent=_aspect_intent(message, text), semantic=lambda: self._semantic(text),
             is_payload=text.startswith("/"), asks_for_human=asks_for_human(text),
-            follow_up_aspect=follow_up_aspect(text), to_assistant=addresses_the_assistant(text),
+            follow_up_aspect=follow_up_aspect(text), trailing_follow_up=trailing_follow_up(text),
+            to_assistant=addresses_the_assistant(text),
             outside=outside_scope(_question_sentence(text)), topic=broad_topic(text), small_talk=_small_talk(text),
-            focus=focus)
+            focus=focus, told=told_events(text))
         decision = decide(evidence)
         if decision.changed(evidence) or (service != named and decision.service == service):
             logger.debug("decision for %r: %s (%s)", text[:80], decision.intent, decision.reason)
             self._apply(message, evidence, decision)
         if (decision.intent.startswith(SERVICE_QUESTIONS) and not evidence.is_payload
-                and (decision.service or evidence.follow_up_aspect or _runner_up_asks_too(message))):
+                and (decision.service or evidence.follow_up_aspect or decision.reason.startswith("a remark, then")
+                     or _runner_up_asks_too(message))):
             # a service question about a clear service, a follow-up the conversation places, or one
             # whose classifier hesitated only between two aspects: no reason for the fallback
             # classifier to undo the decision

@@ -21,6 +21,9 @@ REFINEMENT = 0.3       # a sibling this well ranked is what the follow-up refine
 SEMANTIC_REFINEMENT = 0.02  # a sibling this much closer in meaning than the current service
 REFINEMENT_LEAD = 0.1  # a sibling ahead by no more than this needs its situation in the message
 CANDIDATE = 0.12       # a typed reply this close to an offered candidate picks it
+ASPECT_IN_CONTEXT_GATE = 0.5      # a refused aspect question the scope gate reads as in scope (below this) ...
+ASPECT_IN_CONTEXT_MARGIN = -0.02  # ... whose nearest examples are service questions by this margin
+ASPECT_IN_CONTEXT_OTHER = 0.4     # ... and whose words point to no other service this much
 CONTEXT_FILE = Path(__file__).with_name("context.yml")
 
 
@@ -198,13 +201,16 @@ def pick_candidate(candidates: Sequence[str], ranking: Ranking,
     return None
 
 
-def service_in_the_story(events: Iterable[str], entity: str, rivals: Iterable[str], text: str) -> Optional[str]:
+def service_in_the_story(events: Iterable[str], entity: str, rivals: Iterable[str], text: str,
+                         previous: Optional[str] = None) -> Optional[str]:
     """Of ``rivals`` (the named service's siblings and the services the search ranks about as
     high), the one that belongs to a life event the citizen told earlier in the conversation
     (``events``) when the named service belongs to none: "拿到以后就该去上户口了吧" after "老婆前天
     生了个闺女" → the newborn's registration, not a hukou transfer; "the transfer registration"
     after "we're buying our first flat" → the property's. None when the message describes the named
-    service's own situation ("迁户口"), or when no rival or more than one fits."""
+    service's own situation ("迁户口"), or when no rival or more than one fits, or when the one that
+    fits is the service just discussed (``previous``) and the message names its next step ("领完了我
+    想自己单干，社保自己交咋登记" after the unemployment benefit)."""
     from bot.understanding.topics import life_events_of
 
     told = set(events)
@@ -213,4 +219,26 @@ def service_in_the_story(events: Iterable[str], entity: str, rivals: Iterable[st
     fitting = sorted({r for r in rivals if r != entity and life_events_of(r) & told})
     if len(fitting) != 1 or situation_pick(text, [entity, fitting[0]]) == entity:
         return None
+    if fitting[0] == previous and announces_another_need(text):
+        return None
     return fitting[0]
+
+
+def aspect_asked_of_previous(previous: str, understanding: Mapping, asked: Optional[str], text: str = "",
+                             in_scope_gate: float = ASPECT_IN_CONTEXT_GATE,
+                             service_margin: float = ASPECT_IN_CONTEXT_MARGIN,
+                             other_service: float = ASPECT_IN_CONTEXT_OTHER) -> bool:
+    """A refused message that asks one aspect ("is there an online form or only phone" while the
+    12345 hotline is discussed) and whose meaning is service wording rather than a refusal: the
+    scope gate reads it as in scope (below ``in_scope_gate``), its nearest examples are service
+    questions by ``service_margin``, and its words neither point to another service (a search score
+    of ``other_service``) nor announce a further need ("另外我太太想自己繳社會保險，要怎麼登記").
+    Read with the service under discussion, it is a question about that service."""
+    if not previous or not asked or asked == "overview" or announces_another_need(text):
+        return False
+    semantic = understanding.get("semantic") or {}
+    gate, margin = semantic.get("out_of_scope_probability"), semantic.get("refusal_margin")
+    if gate is None or margin is None or gate >= in_scope_gate or margin > service_margin:
+        return False
+    lexical = (understanding.get("evidence") or {}).get("lexical") or []
+    return not any(sid != previous and float(score) >= other_service for sid, score in lexical)

@@ -45,11 +45,13 @@ class Evidence:
     semantic: Optional[Callable[[], Optional[SemanticEvidence]]] = None  # computed only if needed
     is_payload: bool = False
     follow_up_aspect: Optional[str] = None        # a short fragment asking about one aspect ("要啥条件")
+    trailing_follow_up: Optional[str] = None      # ... ending a remark ("ok they'll go together. where")
     to_assistant: bool = False                    # the words address the assistant ("where are you")
     outside: Optional[ScopeCue] = None            # wording outside the catalogue ("renew my US passport")
     topic: Optional[BroadTopic] = None            # the message only names a broad topic ("养老", "question about hukou")
     small_talk: Optional[str] = None              # the small-talk topic its words have ("你会说English吗": languages)
     focus: Optional[str] = None                   # of services the search scores alike, the one the question names
+    told: frozenset = frozenset()                 # the life events the message tells ("想开个奶茶店": new_business)
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,16 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         # fragment names no service or alias, so a search hit on its few words is noise)
         return Decision(SERVICE_INTENT_PREFIX + ev.follow_up_aspect, max(ev.confidence, cfg["fallback_confidence"]),
                         None, reason=f"a short follow-up about {ev.follow_up_aspect}: the conversation decides")
+    if (ev.trailing_follow_up and ev.semantic is not None and not ev.service
+            and (refused or unsure or (ev.intent == "chitchat" and not ev.to_assistant) or service_question)):
+        # "ok they'll go together. where": a remark, then a fragment; unless the remark's meaning is
+        # outside the catalogue ("南航的航班延误了，改签要不要加钱")
+        sem = ev.semantic()
+        if (sem is not None and _gate(sem) < cfg["scope_gate"]["trailing_follow_up"]
+                and not _asks_elsewhere(sem, cfg, "faint")):
+            return Decision(SERVICE_INTENT_PREFIX + ev.trailing_follow_up,
+                            max(ev.confidence, cfg["fallback_confidence"]), None, semantic=sem.as_dict(),
+                            reason=f"a remark, then a follow-up about {ev.trailing_follow_up}: the conversation decides")
 
     if service_question and ev.service and not unsure:
         if ev.semantic is None:
@@ -200,7 +212,7 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
                             semantic=sem.as_dict() if sem else {})
         sem = ev.semantic()
         limit = cfg["scope_gate"]["strong" if ev.service_score >= cfg["strong_lexical"] else "faint"]
-        if _gate(sem) >= limit and not _nearest_say_in_scope(sem, cfg):
+        if _gate(sem) >= limit and not _nearest_say_in_scope(sem, cfg) and not _told_for(ev, cfg):
             return _gate_refusal(sem, ev, "a service word in a message whose meaning is outside the catalogue")
         if sem is not None and ev.service_score >= cfg["strong_lexical"]:
             other = SMALL_TALK if sem.score(SMALL_TALK) > sem.score(OUT_OF_SCOPE) else OUT_OF_SCOPE
@@ -332,6 +344,16 @@ def decide(ev: Evidence, cfg: Optional[Dict[str, Any]] = None) -> Decision:
         return Decision(ev.intent, ev.confidence, None, reason="kept: nothing plausible", semantic=info)
     return Decision(ev.intent, ev.confidence, ev.service, candidates if service_question else (),
                     reason="kept", semantic=info)
+
+
+def _told_for(ev: Evidence, cfg: Dict[str, Any]) -> bool:
+    """The message names its service plainly (``strong_lexical``) and tells a life event that
+    service belongs to ("想开个getihu奶茶店": opening a shop, the sole-trader licence): the scope
+    gate's reading of the story's details (a milk-tea shop) does not make it a request for them."""
+    from bot.understanding.topics import life_events_of
+
+    return (bool(ev.told) and bool(ev.service) and ev.service_score >= cfg["strong_lexical"]
+            and bool(life_events_of(ev.service) & ev.told))
 
 
 def _search_leads(ev: Evidence, sem: SemanticEvidence, cfg: Dict[str, Any]) -> Optional[str]:

@@ -118,6 +118,8 @@ def told_situation(norm: str, spec: _Spec) -> Optional[BroadTopic]:
     rest = spec.generic_asks.sub(" ", norm) if spec.generic_asks else norm
     if spec.asks and spec.asks.search(rest):
         return None
+    if _names_a_procedure_in_pinyin(rest):  # "老婆怀孕了，要做shengyu dengji": a request after all
+        return None
     return next((topic for topic, pattern in spec.told if pattern.search(norm)), None)
 
 
@@ -136,3 +138,11 @@ def told_events(text: str, path: str = str(TOPICS_FILE)) -> frozenset:
         return frozenset()
     norm = normalize(text[:MAX_CHARS * 4])
     return frozenset(topic.name for topic, pattern in _spec(path).told if pattern.search(norm))
+
+
+def _names_a_procedure_in_pinyin(norm: str) -> bool:
+    """Whether ``norm`` names a document or procedure in pinyin (knowledge_base/pinyin_words.yml,
+    the aliases' pinyin included: "shengyu dengji", "getihu")."""
+    from knowledge_base.text import rewrite_pinyin
+
+    return rewrite_pinyin(norm, encoder=True) != norm
